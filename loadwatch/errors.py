@@ -1,0 +1,92 @@
+"""Every error loadwatch raises, in one hierarchy.
+
+Each error carries enough context (which file, which setting) to print a
+single line a runner understands; the original parser error is kept as
+``__cause__`` for ``--debug``.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+
+class LoadwatchError(Exception):
+    """Base class of every error loadwatch raises on purpose."""
+
+
+class ActivityFileError(LoadwatchError):
+    """A file could not be read as an activity.
+
+    Parameters
+    ----------
+    path
+        The file (or ``archive.zip!member``) as the user would recognise it.
+    reason
+        What is wrong, in plain words, without the file name.
+    """
+
+    #: Short machine-readable kind, used in the import report.
+    kind = "unreadable"
+
+    def __init__(self, path: str | PurePath, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class EmptyFileError(ActivityFileError):
+    """The file has no bytes, or no data at all."""
+
+    kind = "empty"
+
+
+class CorruptFileError(ActivityFileError):
+    """The file is damaged: truncated, failed its checksum, not valid XML ..."""
+
+    kind = "corrupt"
+
+
+class UnsafeFileError(ActivityFileError):
+    """The file was refused because reading it could harm the machine.
+
+    XML entity bombs, external entities, files or archive members larger than
+    the limits, compression bombs.
+    """
+
+    kind = "unsafe"
+
+
+class NotAnActivityError(ActivityFileError):
+    """The file is valid but holds no recorded activity.
+
+    A FIT settings or course file, a GPX route or waypoint list, a planned
+    track without times. These are skipped quietly, not reported as errors.
+    """
+
+    kind = "not-an-activity"
+
+
+class UnsupportedFileError(ActivityFileError):
+    """The file is not of a format loadwatch reads."""
+
+    kind = "unsupported"
+
+
+class SettingsError(LoadwatchError):
+    """A bad value in an athlete's ``loadwatch.toml``.
+
+    Parameters
+    ----------
+    path
+        The settings file.
+    key
+        The dotted key, e.g. ``athlete.timezone`` or ``shoes[2].from``.
+    reason
+        What is wrong with it.
+    """
+
+    def __init__(self, path: str | PurePath, key: str, reason: str) -> None:
+        self.path = str(path)
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{self.path}: {key}: {reason}")

@@ -1,0 +1,1 @@
+"""Importers: one module per format, each returning :class:`loadwatch.activity.Activity`."""
