@@ -106,7 +106,10 @@ RECORD_COLUMNS: dict[str, str] = {
     "speed_mps": "speed [m/s]",
     "altitude_m": "altitude [m]",
     "heart_rate_bpm": "heart rate [beats/min]",
-    "cadence_rpm": "cadence as recorded [1/min]: Garmin and Strava count one foot's strides for runs, pedal turns for rides",
+    "cadence_rpm": (
+        "cadence as recorded [1/min]: one foot's strides for runs (Garmin, Strava), "
+        "pedal turns for rides"
+    ),
     "temperature_c": "temperature [°C]",
     "lat": "latitude [degrees]",
     "lon": "longitude [degrees]",
