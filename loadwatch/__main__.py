@@ -1,0 +1,5 @@
+"""``python -m loadwatch``."""
+
+from .cli import main
+
+main(prog_name="loadwatch")

@@ -1,0 +1,223 @@
+"""An athlete's settings: ``loadwatch.toml`` in the athlete's folder.
+
+.. code-block:: toml
+
+    [athlete]
+    name = "Avery Stone"
+    timezone = "America/New_York"   # IANA name
+    week_start = "monday"           # or "sunday"
+    units = "km"                    # or "mi"
+
+    [[shoes]]
+    name = "Trainer A"
+    from = 2026-01-05
+    until = 2026-05-10              # optional
+    drop_mm = 10                    # optional
+    start_km = 0                    # optional: distance run before these logs
+    minimalist = false              # optional
+
+Every setting is optional. A bad value is a :class:`~loadwatch.errors.SettingsError`
+naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import SettingsError
+
+SETTINGS_FILE = "loadwatch.toml"
+WEEK_STARTS = ("monday", "sunday")
+UNITS = ("km", "mi")
+
+_ATHLETE_KEYS = {"name", "timezone", "week_start", "units"}
+_SHOE_KEYS = {"name", "from", "until", "drop_mm", "start_km", "minimalist", "brand", "model"}
+_TOP_KEYS = {"athlete", "shoes"}
+
+
+@dataclass(frozen=True)
+class ShoeSetting:
+    """One ``[[shoes]]`` period: the pair worn for runs from ``start`` to ``until``."""
+
+    name: str
+    start: date
+    until: date | None = None
+    drop_mm: float | None = None
+    start_km: float = 0.0
+    minimalist: bool = False
+    brand: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class AthleteSettings:
+    """The settings of one athlete; defaults where ``loadwatch.toml`` is absent."""
+
+    name: str | None = None
+    timezone: str | None = None
+    week_start: str = "monday"
+    units: str = "km"
+    shoes: tuple[ShoeSetting, ...] = field(default_factory=tuple)
+    #: The file these came from (``None`` for defaults).
+    path: Path | None = None
+
+    def zone(self) -> ZoneInfo | None:
+        """The athlete's time zone as a :class:`zoneinfo.ZoneInfo`, if set."""
+        return ZoneInfo(self.timezone) if self.timezone else None
+
+
+def validate_timezone(value: object, path: str | Path, key: str) -> str:
+    """Return ``value`` if it is a known IANA time-zone name, else raise SettingsError."""
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(path, key, f"expected an IANA time-zone name, got {value!r}")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(
+            path,
+            key,
+            f"unknown time zone {value!r} (use an IANA name such as 'Europe/London')",
+        ) from exc
+    return value
+
+
+def validate_choice(value: object, choices: tuple[str, ...], path: str | Path, key: str) -> str:
+    """Return ``value`` lower-cased if it is one of ``choices``, else raise SettingsError."""
+    if isinstance(value, str) and value.strip().lower() in choices:
+        return value.strip().lower()
+    raise SettingsError(path, key, f"expected one of {', '.join(choices)}; got {value!r}")
+
+
+def _date(value: object, path: Path, key: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise SettingsError(path, key, f"expected a date like 2026-01-05, got {value!r}")
+
+
+def _number(value: object, path: Path, key: str, *, minimum: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SettingsError(path, key, f"expected a number, got {value!r}")
+    if value < minimum:
+        raise SettingsError(path, key, f"must be at least {minimum:g}, got {value!r}")
+    return float(value)
+
+
+def _unknown_keys(table: dict[str, Any], known: set[str], path: Path, prefix: str) -> None:
+    for key in table:
+        if key not in known:
+            raise SettingsError(
+                path,
+                f"{prefix}{key}",
+                f"unknown setting (known: {', '.join(sorted(known))})",
+            )
+
+
+def _shoe(entry: object, index: int, path: Path) -> ShoeSetting:
+    prefix = f"shoes[{index}]"
+    if not isinstance(entry, dict):
+        raise SettingsError(path, prefix, "expected a [[shoes]] table")
+    _unknown_keys(entry, _SHOE_KEYS, path, f"{prefix}.")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise SettingsError(path, f"{prefix}.name", "every shoe needs a name")
+    if "from" not in entry:
+        raise SettingsError(path, f"{prefix}.from", "every shoe needs the date it was first worn")
+    start = _date(entry["from"], path, f"{prefix}.from")
+    until = _date(entry["until"], path, f"{prefix}.until") if "until" in entry else None
+    if until is not None and until < start:
+        raise SettingsError(path, f"{prefix}.until", f"{until} is before 'from' ({start})")
+    drop = _number(entry["drop_mm"], path, f"{prefix}.drop_mm") if "drop_mm" in entry else None
+    start_km = _number(entry.get("start_km", 0), path, f"{prefix}.start_km")
+    minimalist = entry.get("minimalist", False)
+    if not isinstance(minimalist, bool):
+        raise SettingsError(
+            path, f"{prefix}.minimalist", f"expected true or false, got {minimalist!r}"
+        )
+    brand = entry.get("brand")
+    model = entry.get("model")
+    return ShoeSetting(
+        name=name.strip(),
+        start=start,
+        until=until,
+        drop_mm=drop,
+        start_km=start_km,
+        minimalist=minimalist,
+        brand=str(brand) if brand is not None else None,
+        model=str(model) if model is not None else None,
+    )
+
+
+def parse_settings(data: dict[str, Any], path: Path) -> AthleteSettings:
+    """Validate a parsed TOML document; see the module docstring for the keys."""
+    _unknown_keys(data, _TOP_KEYS, path, "")
+    athlete = data.get("athlete", {})
+    if not isinstance(athlete, dict):
+        raise SettingsError(path, "athlete", "expected an [athlete] table")
+    _unknown_keys(athlete, _ATHLETE_KEYS, path, "athlete.")
+    name = athlete.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise SettingsError(path, "athlete.name", f"expected a name, got {name!r}")
+    timezone = (
+        validate_timezone(athlete["timezone"], path, "athlete.timezone")
+        if "timezone" in athlete
+        else None
+    )
+    week_start = validate_choice(
+        athlete.get("week_start", "monday"), WEEK_STARTS, path, "athlete.week_start"
+    )
+    units = validate_choice(athlete.get("units", "km"), UNITS, path, "athlete.units")
+    shoes_raw = data.get("shoes", [])
+    if not isinstance(shoes_raw, list):
+        raise SettingsError(path, "shoes", "expected [[shoes]] tables")
+    shoes = tuple(_shoe(entry, i, path) for i, entry in enumerate(shoes_raw))
+    names = [s.name for s in shoes]
+    for i, shoe_name in enumerate(names):
+        if shoe_name in names[:i]:
+            raise SettingsError(path, f"shoes[{i}].name", f"{shoe_name!r} is listed twice")
+    return AthleteSettings(
+        name=name.strip() if isinstance(name, str) else None,
+        timezone=timezone,
+        week_start=week_start,
+        units=units,
+        shoes=shoes,
+        path=path,
+    )
+
+
+def load_settings(path: str | Path) -> AthleteSettings:
+    """Read and validate one ``loadwatch.toml``.
+
+    Raises
+    ------
+    SettingsError
+        The file is not valid TOML, or a key has a bad value; the message names the key.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(path, "(file)", f"not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise SettingsError(path, "(file)", f"cannot be read: {exc.strerror}") from exc
+    return parse_settings(data, path)
+
+
+def settings_for_folder(folder: Path) -> AthleteSettings:
+    """The settings in ``folder/loadwatch.toml``, or defaults where there is none."""
+    candidate = folder / SETTINGS_FILE
+    if candidate.is_file():
+        return load_settings(candidate)
+    return AthleteSettings()
