@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,13 @@ from .weekly import weekly_table
 PROGRESS_MIN_FILES = 8
 
 
+#: Above this many warnings they are counted, not listed, unless --verbose.
+MAX_WARNING_LINES = 10
+
+
 class _State:
     debug = False
+    verbose = False
 
 
 def _fail(exc: BaseException) -> None:
@@ -62,8 +68,17 @@ def _import(path: Path, roster: bool | None) -> ImportResult:
         _fail(exc)
         raise  # unreachable: _fail raises
     report = result.report
-    for line in report.lines():
+    lines = report.lines()
+    warnings = [line for line in lines if line.startswith("warning: ")]
+    if not _State.verbose and len(warnings) > MAX_WARNING_LINES:
+        lines = [line for line in lines if not line.startswith("warning: ")]
+        lines.append(f"{len(warnings)} activities were read with warnings (--verbose lists them)")
+    for line in lines:
         click.echo(line, err=True)
+    if _State.debug:
+        for problem in report.errors:
+            if problem.error is not None:
+                click.echo("".join(traceback.format_exception(problem.error)), err=True)
     click.echo(report.summary(), err=True)
     return result
 
@@ -104,7 +119,8 @@ def _with(options: list) -> Callable:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="loadwatch")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
-def main(debug: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="List every import warning.")
+def main(debug: bool, verbose: bool) -> None:
     """Warns runners when training load rises too much, too soon.
 
     Point it at a folder of FIT, GPX or TCX files (a watch or Strava export):
@@ -112,6 +128,7 @@ def main(debug: bool) -> None:
         loadwatch activities sample_data/
     """
     _State.debug = debug
+    _State.verbose = verbose
 
 
 @main.command()

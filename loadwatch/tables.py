@@ -7,7 +7,7 @@ see the README's command reference.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any
 
 import pandas as pd
@@ -71,7 +71,7 @@ def _iso_utc(value: pd.Timestamp) -> str:
 def _iso_local(value: pd.Timestamp, offset_s: float) -> str:
     if math.isnan(offset_s):
         return value.strftime("%Y-%m-%dT%H:%M:%S")
-    aware = value.tz_localize(timedelta(seconds=int(offset_s)))
+    aware = value.tz_localize(timezone(timedelta(seconds=int(offset_s))))
     return aware.isoformat(timespec="seconds")
 
 

@@ -249,12 +249,14 @@ def infer_is_run(row: dict[str, Any]) -> tuple[bool, bool, str | None]:
 def activity_row(act: Activity, file: FileData, athlete: str, settings: AthleteSettings) -> dict:
     """One timeline row (a dict keyed by :data:`COLUMNS`) for one activity."""
     start_utc = act.start_utc.astimezone(UTC)
+    # A virtual ride or run (Zwift ...) has positions on an imaginary map: no time zone there.
+    virtual = act.sub_sport == "virtual_activity"
     local, zone, source = resolve_local_time(
         start_utc,
         device_offset_s=act.local_offset_s,
         settings_timezone=settings.timezone,
-        lat=act.start_lat,
-        lon=act.start_lon,
+        lat=None if virtual else act.start_lat,
+        lon=None if virtual else act.start_lon,
     )
     notes = list(act.notes)
     if source == "utc":

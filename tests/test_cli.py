@@ -1,0 +1,125 @@
+"""The command line, through click's CliRunner: output formats, errors, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from loadwatch.cli import main
+from loadwatch.tables import ACTIVITY_FIELDS, WEEK_FIELDS
+
+from conftest import CORPUS_DIR
+
+RUN_FIT = CORPUS_DIR / "corriporai_runpandas" / "run.fit"
+RIDE_FIT = CORPUS_DIR / "dtcooper_python-fitparse" / "garmin-fenix-5-bike.fit"
+WALK_FIT = CORPUS_DIR / "dtcooper_python-fitparse" / "garmin-fenix-5-walk.fit"
+RUN_GPX = CORPUS_DIR / "thomaschampagne_elevate" / "20170319_run_906581465.gpx"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, corpus_dir: Path) -> Path:
+    root = tmp_path / "runner"
+    root.mkdir()
+    for source in (RUN_FIT, RIDE_FIT, WALK_FIT, RUN_GPX):
+        shutil.copy(source, root / source.name)
+    (root / "broken.fit").write_bytes(RUN_FIT.read_bytes()[:40])
+    (root / "empty.gpx").write_bytes(b"")
+    (root / "notes.txt").write_text("not an activity")
+    return root
+
+
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_activities_json_is_valid_and_lists_bad_files_on_stderr(folder: Path) -> None:
+    result = runner().invoke(main, ["activities", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert len(records) == 4
+    for record in records:
+        assert list(record) == list(ACTIVITY_FIELDS)
+        assert record["start_utc"].endswith("Z")
+        assert record["athlete"] == "runner"
+    by_file = {Path(r["file"]).name: r for r in records}
+    assert by_file["run.fit"]["sport"] == "running" and by_file["run.fit"]["is_run"]
+    assert abs(by_file["run.fit"]["distance_km"] - 5.8398) < 0.01
+    assert by_file["run.fit"]["start_utc"] == "2019-09-14T15:22:05Z"
+    assert not by_file["garmin-fenix-5-bike.fit"]["is_run"]
+    assert "broken.fit" in result.stderr and "empty.gpx" in result.stderr
+    assert "notes.txt" not in result.stderr
+    assert "Traceback" not in result.stderr
+    for line in result.stderr.splitlines():
+        if "broken.fit" in line or "empty.gpx" in line:
+            assert line.startswith("error: ")
+
+
+def test_activities_csv(folder: Path) -> None:
+    result = runner().invoke(main, ["activities", str(folder), "--csv"])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 4
+    assert list(rows[0]) == list(ACTIVITY_FIELDS)
+
+
+def test_activities_text_table(folder: Path) -> None:
+    result = runner().invoke(main, ["activities", str(folder)])
+    assert result.exit_code == 0
+    assert "run.fit" in result.stdout
+    assert "(cycling)" in result.stdout  # non-runs are marked
+    assert "imported 6 files" in result.stderr  # notes.txt is not a candidate
+
+
+def test_weeks_json(folder: Path) -> None:
+    result = runner().invoke(main, ["weeks", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    weeks = json.loads(result.stdout)
+    assert weeks, "expected at least one week"
+    for week in weeks:
+        assert list(week) == list(WEEK_FIELDS)
+    total = sum(w["distance_km"] for w in weeks)
+    records = json.loads(runner().invoke(main, ["activities", str(folder), "--json"]).stdout)
+    assert total == pytest.approx(sum(r["distance_km"] for r in records if r["is_run"]), abs=0.01)
+
+
+def test_bad_settings_is_one_line_error_exit_1(folder: Path) -> None:
+    (folder / "loadwatch.toml").write_text('[athlete]\ntimezone = "Atlantis/Capital"\n')
+    result = runner().invoke(main, ["activities", str(folder)])
+    assert result.exit_code == 1
+    assert "athlete.timezone" in result.stderr
+    assert "unknown time zone" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner().invoke(main, ["activities", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for name, command in main.commands.items():
+        result = runner().invoke(main, [name, "--help"])
+        assert result.exit_code == 0
+        assert command.help and "Example" in command.help, name
+        assert f"loadwatch {name}" in result.stdout
+
+
+def test_python_dash_m(folder: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "loadwatch", "activities", str(folder), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) == 4
