@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
 
 @dataclass(slots=True)
 class Lap:
@@ -69,6 +71,9 @@ class Activity:
         Summary of the stream where the file has it.
     laps
         Device laps, in order.
+    speed_profile_m
+        Metres covered per sustained-speed bin (:func:`loadwatch.streams.speed_profile`),
+        computed from the record stream at import; ``None`` without a usable stream.
     notes
         Plain-language warnings about this activity (e.g. the file was
         truncated and only the part before the damage was read).
@@ -96,6 +101,7 @@ class Activity:
     avg_temperature_c: float | None = None
     max_temperature_c: float | None = None
     laps: list[Lap] = field(default_factory=list)
+    speed_profile_m: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
 
 

@@ -11,6 +11,9 @@ sum over bins, for FIT laps-less runs and GPX position streams alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 import numpy as np
 
 #: Width of a speed bin [m/s].
@@ -81,3 +84,11 @@ def distance_faster_than(profile: np.ndarray, speed_mps: float) -> float:
     """Metres of ``profile`` covered at a sustained speed of at least ``speed_mps``."""
     first = int(np.ceil(speed_mps / SPEED_BIN_MPS - 1e-9))
     return float(profile[max(first, 0) :].sum())
+
+
+def profile_from_times(
+    times: Sequence[datetime | None], distance_m: Sequence[float] | np.ndarray
+) -> np.ndarray | None:
+    """:func:`speed_profile` from aware datetimes (``None`` where a sample has no time)."""
+    seconds = np.array([t.timestamp() if t is not None else np.nan for t in times], dtype="float64")
+    return speed_profile(seconds, np.asarray(distance_m, dtype="float64"))

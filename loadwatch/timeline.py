@@ -44,6 +44,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .activity import Activity
@@ -204,12 +205,18 @@ class ImportReport:
 
 @dataclass
 class ImportResult:
-    """The timeline, its laps, the import report and each athlete's settings."""
+    """The timeline, its laps, the import report and each athlete's settings.
+
+    ``profiles`` maps ``activity_id`` to the activity's sustained-speed profile
+    (:func:`loadwatch.streams.speed_profile`: metres per 0.1 m/s bin), for the
+    activities whose file has a usable record stream.
+    """
 
     timeline: pd.DataFrame
     laps: pd.DataFrame
     report: ImportReport
     settings: dict[str, AthleteSettings]
+    profiles: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _nan(value: float | None) -> float:
@@ -341,9 +348,11 @@ def _import_athlete(
     athlete: AthleteFolder,
     report: ImportReport,
     tick: Callable[[str], None],
+    profiles: dict[str, np.ndarray],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rows: list[dict[str, Any]] = []
     laps: dict[str, list[dict[str, Any]]] = {}
+    read_profiles: dict[str, np.ndarray] = {}
     for path in athlete.files:
         source = str(path)
         tick(source)
@@ -377,6 +386,8 @@ def _import_athlete(
             row = activity_row(act, file, athlete.name, athlete.settings)
             rows.append(row)
             laps[row["activity_id"]] = _lap_rows(act, athlete.name, row["activity_id"])
+            if act.speed_profile_m is not None:
+                read_profiles[row["activity_id"]] = act.speed_profile_m
             for note in act.notes:
                 report.warnings.append(FileProblem(source, "partial", note))
 
@@ -387,6 +398,8 @@ def _import_athlete(
         if note:
             row["notes"] = "; ".join(n for n in (row["notes"], note) if n)
         row.pop("digest", None)
+        if row["activity_id"] in read_profiles:
+            profiles[row["activity_id"]] = read_profiles[row["activity_id"]]
     kept_laps = [lap for row in kept for lap in laps.get(row["activity_id"], [])]
     return kept, kept_laps
 
@@ -430,8 +443,9 @@ def import_activities(
 
     rows: list[dict[str, Any]] = []
     laps: list[dict[str, Any]] = []
+    profiles: dict[str, np.ndarray] = {}
     for athlete in athletes:
-        athlete_rows, athlete_laps = _import_athlete(athlete, report, tick)
+        athlete_rows, athlete_laps = _import_athlete(athlete, report, tick, profiles)
         rows += athlete_rows
         laps += athlete_laps
     if progress is not None:
@@ -447,6 +461,7 @@ def import_activities(
         laps=lap_frame,
         report=report,
         settings={a.name: a.settings for a in athletes},
+        profiles=profiles,
     )
 
 

@@ -58,6 +58,7 @@ from loadwatch.errors import (
 )
 from loadwatch.importers.xmlsafe import local_name, parse_xml
 from loadwatch.sports import normalize_sport
+from loadwatch.streams import profile_from_times
 
 __all__ = [
     "read_gpx",
@@ -186,6 +187,7 @@ def read_gpx(data: bytes, source: str) -> list[Activity]:
         max_hr_bpm=max_hr,
         avg_temperature_c=avg_temperature,
         max_temperature_c=max_temperature,
+        speed_profile_m=profile_from_times(points.time, points.distance),
         notes=parsed.notes,
     )
     return [activity]

@@ -54,6 +54,7 @@ from loadwatch.importers.gpx import (
 )
 from loadwatch.importers.xmlsafe import local_name, parse_xml
 from loadwatch.sports import normalize_sport
+from loadwatch.streams import profile_from_times
 
 __all__ = ["read_tcx", "read_tcx_records"]
 
@@ -260,9 +261,21 @@ def _read_activity(element: Element, index: int, source: str) -> _Read | None:
         avg_hr_bpm=avg_hr,
         max_hr_bpm=max_hr,
         laps=laps,
+        speed_profile_m=_speed_profile(points),
         notes=notes,
     )
     return _Read(activity=activity, points=points)
+
+
+def _speed_profile(points: list[_Trackpoint]) -> np.ndarray | None:
+    """Sustained-speed profile from the trackpoints (track length where no DistanceMeters)."""
+    if len(points) < 2:
+        return None
+    records = _records(points)
+    return profile_from_times(
+        [None if pd.isna(t) else t.to_pydatetime() for t in records["time_utc"]],
+        records["distance_m"].to_numpy(),
+    )
 
 
 def _read_laps(
