@@ -1,0 +1,181 @@
+"""Time in FIT files: real and device-relative clocks, impossible dates, local offset.
+
+FIT timestamps are seconds since 1989-12-31 00:00 UTC, except that values below
+``0x10000000`` are seconds since the device was switched on (FIT protocol,
+``date_time`` type). fitparse leaves those as plain ints. Where a file's start
+is such a relative time, a ``timestamp_correlation`` message (which pairs a UTC
+time with the device's relative clock) converts it exactly; otherwise a real UTC
+time elsewhere in the file (the first timed record, ``file_id.time_created``,
+the ``activity`` end minus the duration) is taken as the start, and the
+Activity notes that the start is approximate. A file with no real time at all
+is refused: its ``activity.local_timestamp`` gives the watch's wall clock but
+not its time zone, so not UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from loadwatch.errors import CorruptFileError
+from loadwatch.importers.fit_decode import FitMessages, enum_name, number
+
+#: Earliest start loadwatch believes. FIT's own epoch is 1989-12-31; a date
+#: before 2000 in an activity file is an unset clock, not a recording.
+PLAUSIBLE_FROM = datetime(2000, 1, 1, tzinfo=UTC)
+
+#: How far past the reading machine's clock a recording may be dated.
+FUTURE_MARGIN = timedelta(days=2)
+
+#: Largest believable offset of local time from UTC [s] (UTC+14, Kiribati).
+MAX_LOCAL_OFFSET_S = 14 * 3600
+
+#: Local offsets are rounded to this step [s]: every time zone is a multiple of 15 min.
+LOCAL_OFFSET_STEP_S = 900
+
+
+def plausible(moment: datetime | None) -> bool:
+    """True for a time a recording can have: from 2000 to two days past now (UTC)."""
+    return moment is not None and PLAUSIBLE_FROM <= moment <= datetime.now(UTC) + FUTURE_MARGIN
+
+
+def as_datetime(value: object) -> datetime | None:
+    """A decoder's real timestamp as aware UTC; ``None`` for relative ints and gaps."""
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:  # fitparse gives naive UTC
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+@dataclass(slots=True)
+class Clock:
+    """Turns a file's timestamps, real or device-relative, into UTC.
+
+    ``anchor_real`` is the UTC time of the relative timestamp ``anchor_rel``.
+    Without an anchor, only real timestamps convert.
+    """
+
+    anchor_real: datetime | None = None
+    anchor_rel: int | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_utc(self, value: object) -> datetime | None:
+        """A decoded FIT time as aware UTC; ``None`` where it cannot be placed."""
+        moment = as_datetime(value)
+        if moment is not None:
+            return moment
+        if isinstance(value, int) and self.anchor_real is not None and self.anchor_rel is not None:
+            return self.anchor_real + timedelta(seconds=value - self.anchor_rel)
+        return None
+
+    @classmethod
+    def from_messages(cls, found: FitMessages, source: str) -> Clock:
+        """Find how to read this file's times; raise where it has no real time at all."""
+        sessions = found.messages["session"]
+        records = found.messages["record"]
+        relative_starts = [s["start_time"] for s in sessions if is_relative(s.get("start_time"))]
+        relative_records = [r["timestamp"] for r in records if is_relative(r.get("timestamp"))]
+        if not relative_starts and not relative_records:
+            return cls()
+        for correlation in found.messages["timestamp_correlation"]:
+            real = as_datetime(correlation.get("timestamp"))
+            system = correlation.get("system_timestamp")
+            if plausible(real) and is_relative(system):
+                return cls(real, system)
+        anchor_rel = min(relative_starts) if relative_starts else relative_records[0]
+        anchor_real, where = _real_start_elsewhere(found)
+        if anchor_real is None:
+            raise CorruptFileError(
+                source, "no real start time: the device recorded only a relative clock"
+            )
+        note = (
+            "start time is approximate: the watch kept time since power-on, so the start "
+            f"is taken from {where}"
+        )
+        return cls(anchor_real, anchor_rel, (note,))
+
+
+def is_relative(value: object) -> bool:
+    """A FIT time below 0x10000000: seconds since device power-on (FIT protocol)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 0x10000000
+
+
+def _real_start_elsewhere(found: FitMessages) -> tuple[datetime | None, str]:
+    """The best real UTC time for the start of a file whose own start is relative."""
+    for session in found.messages["session"]:
+        start = as_datetime(session.get("start_time"))
+        if plausible(start):
+            return start, "the first session"
+    for record in found.messages["record"]:
+        moment = as_datetime(record.get("timestamp"))
+        if plausible(moment):
+            return moment, "the first timed record"
+    created = as_datetime(found.first("file_id").get("time_created"))
+    if plausible(created):
+        return created, "the time the file was created"
+    end = as_datetime(found.first("activity").get("timestamp"))
+    elapsed = sum(number(s.get("total_elapsed_time")) or 0.0 for s in found.messages["session"])
+    if plausible(end) and elapsed:
+        assert end is not None
+        return end - timedelta(seconds=elapsed), "the activity's end minus its duration"
+    return None, ""
+
+
+@dataclass(slots=True)
+class TimedRecords:
+    """Records with a believable UTC time, in time order."""
+
+    times: list[datetime]
+    values: list[dict[str, Any]]
+    n_impossible: int = 0
+    first_impossible: datetime | None = None
+
+    @classmethod
+    def from_messages(cls, found: FitMessages, clock: Clock) -> TimedRecords:
+        """Place every record in UTC; leave out (and count) impossible dates."""
+        timed: list[tuple[datetime, dict[str, Any]]] = []
+        n_impossible = 0
+        first_impossible = None
+        for record in found.messages["record"]:
+            moment = clock.to_utc(record.get("timestamp"))
+            if moment is None:
+                continue
+            if not plausible(moment):
+                n_impossible += 1
+                first_impossible = first_impossible or moment
+                continue
+            timed.append((moment, record))
+        timed.sort(key=lambda pair: pair[0])
+        return cls(
+            [moment for moment, _ in timed],
+            [record for _, record in timed],
+            n_impossible,
+            first_impossible,
+        )
+
+
+def local_offset_s(found: FitMessages) -> int | None:
+    """Offset of the device's local time from UTC [s], from the ``activity`` message.
+
+    ``local_timestamp - timestamp``, rounded to 15 minutes; ``None`` where
+    either is missing or the difference is beyond ±14 h (an unset local clock,
+    as Zwift writes). COROS watches write ``local_timestamp == timestamp``
+    whatever the time zone (a run in Prague at UTC+1 says 0), so an offset of
+    exactly 0 from a COROS file is treated as not recorded.
+    """
+    for activity in found.messages["activity"]:
+        real = as_datetime(activity.get("timestamp"))
+        local = activity.get("local_timestamp")
+        if real is None or not isinstance(local, datetime):
+            continue
+        offset = (local.replace(tzinfo=None) - real.replace(tzinfo=None)).total_seconds()
+        if abs(offset) > MAX_LOCAL_OFFSET_S:
+            return None
+        rounded = LOCAL_OFFSET_STEP_S * round(offset / LOCAL_OFFSET_STEP_S)
+        manufacturer = enum_name("manufacturer", found.first("file_id").get("manufacturer"))
+        if rounded == 0 and manufacturer == "coros":
+            return None
+        return int(rounded)
+    return None
