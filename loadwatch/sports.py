@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import re
 
+from fitparse.profile import FIELD_TYPES
+
+#: The FIT profile's own sport names: they pass through unchanged.
+FIT_SPORTS = frozenset(FIELD_TYPES["sport"].values.values())
+
 #: Sports whose distance is running load on the calf and Achilles.
 RUNNING_SPORTS = frozenset({"running"})
 
@@ -116,6 +121,8 @@ def normalize_sport(raw: object) -> tuple[str, str | None]:
         return "unknown", None
     if text.isdigit():
         return STRAVA_GPX_CODES.get(text, "unknown"), None
+    if text in FIT_SPORTS and text not in ("generic", "all"):
+        return text, None
     key = re.sub(r"[\s_\-]+", "", text.lower())
     if key in _TEXT_SPORTS:
         return _TEXT_SPORTS[key]

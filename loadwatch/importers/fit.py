@@ -41,6 +41,7 @@ from loadwatch.importers.fit_time import (
     plausible,
 )
 from loadwatch.sports import normalize_sport
+from loadwatch.streams import profile_from_times
 
 __all__ = ["read_fit", "read_fit_records"]
 
@@ -302,9 +303,14 @@ def _lap_start(message: dict[str, Any], clock: Clock) -> datetime | None:
 # --- building activities ---------------------------------------------------------------
 
 
-def _summary(activity: Activity, values: Sequence[dict[str, Any]]) -> None:
-    """Fill what the session message lacked from its records."""
+def _summary(
+    activity: Activity, times: Sequence[datetime], values: Sequence[dict[str, Any]]
+) -> None:
+    """Fill what the session message lacked from its records (and the speed profile)."""
     activity.n_records = len(values)
+    activity.speed_profile_m = profile_from_times(
+        times, [number(r.get("distance")) or np.nan for r in values]
+    )
     for record in values:
         position = _position(record, "position_lat", "position_long")
         if position is not None:
@@ -345,7 +351,8 @@ class _SessionBuilder:
     def build(self) -> list[Activity]:
         starts = [self._start(index) for index in range(len(self.sessions))]
         ends = [self._end(index, start) for index, start in enumerate(starts)]
-        record_groups = self._group(self.records.times, self.records.values, starts, ends)
+        timed = list(zip(self.records.times, self.records.values, strict=True))
+        record_groups = self._group(self.records.times, timed, starts, ends)
         laps = [
             (start, _lap(message, start))
             for message in self.found.messages["lap"]
@@ -422,11 +429,12 @@ class _SessionBuilder:
         self,
         index: int,
         start: datetime,
-        values: list[dict[str, Any]],
+        timed: list[tuple[datetime, dict[str, Any]]],
         laps: list[Lap],
         single: bool,
     ) -> Activity:
         session = self.sessions[index]
+        values = [value for _, value in timed]
         sport_message = self._sport_message(index)
         sport, sub_sport = _sport_pair(
             _first_given(session.get("sport"), sport_message.get("sport")),
@@ -453,7 +461,7 @@ class _SessionBuilder:
             max_temperature_c=number(session.get("max_temperature")),
             laps=laps,
         )
-        _summary(activity, values)
+        _summary(activity, [moment for moment, _ in timed], values)
         if activity.start_lat is None:
             position = _position(session, "start_position_lat", "start_position_long")
             if position is not None:
@@ -488,5 +496,5 @@ def _activity_without_session(
         elapsed_s=(records.times[-1] - records.times[0]).total_seconds(),
         laps=laps,
     )
-    _summary(activity, records.values)
+    _summary(activity, records.times, records.values)
     return activity
