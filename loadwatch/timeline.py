@@ -128,6 +128,10 @@ _NOT_RUN_WORDS = ("ride", "bike", "cycl", "fiets", "swim", "walk", "hike", "row"
 ProgressCallback = Callable[[int, int, str], None]
 
 
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
 @dataclass(frozen=True)
 class FileProblem:
     """A file that was skipped, or read with a warning."""
@@ -163,11 +167,12 @@ class ImportReport:
     def summary(self) -> str:
         """One line: the counts."""
         parts = [
-            f"{self.files_seen} files",
-            f"{self.activities} activities ({self.runs} runs, {self.non_runs} other)",
+            _count(self.files_seen, "file"),
+            f"{_count(self.activities, 'activity', 'activities')} "
+            f"({_count(self.runs, 'run')}, {self.non_runs} other)",
         ]
         if self.duplicates:
-            parts.append(f"{len(self.duplicates)} duplicates merged")
+            parts.append(f"{_count(len(self.duplicates), 'duplicate')} merged")
         if self.skipped:
             parts.append(f"{len(self.skipped)} not activities")
         if self.errors:

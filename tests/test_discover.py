@@ -143,3 +143,12 @@ def test_candidate_files_skip_hidden_and_macos(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(b"x")
     found = [p.relative_to(tmp_path).as_posix() for p in iter_candidate_files(tmp_path)]
     assert found == ["export.zip", "a/run1.FIT", "a/b/run2.gpx.gz", "a/b/run3.tcx"]
+
+
+def test_damaged_xml_goes_to_its_importer_for_a_precise_reason(corpus_dir: Path) -> None:
+    from loadwatch.errors import CorruptFileError
+    from loadwatch.importers.discover import read_activity_file
+
+    malformed = CORPUS_DIR / "corriporai_runpandas" / "malformed.tcx"
+    with pytest.raises(CorruptFileError, match=r"damaged XML at line 4653, column 6"):
+        read_activity_file(malformed)

@@ -101,6 +101,11 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+def _looks_like_xml(data: bytes) -> bool:
+    head = data[:64].removeprefix(b"\xef\xbb\xbf").lstrip()
+    return head.startswith(b"<?xml")
+
+
 def _format_from_name(name: str) -> str | None:
     lower = name.lower()
     if lower.endswith(".gz"):
@@ -178,8 +183,10 @@ def file_data_from_bytes(raw: bytes, source: str) -> FileData:
         if data[:2] == b"\x1f\x8b":
             raise UnsupportedFileError(source, "gzip inside gzip: unpack the outer layer first")
     fmt = sniff_format(data)
+    expected = _format_from_name(source)
+    if fmt is None and expected in ("gpx", "tcx") and _looks_like_xml(data):
+        fmt = expected  # damaged XML: its importer says what is wrong, with line and column
     if fmt is None:
-        expected = _format_from_name(source)
         if expected is not None:
             raise UnsupportedFileError(
                 source, f"not a {expected.upper()} file: its content is not {expected.upper()} data"
