@@ -1,0 +1,99 @@
+"""Arithmetic and wording shared by the weekly rules.
+
+The *established* load of a week is what the athlete has been handling: the
+largest of the last ``recent_weeks`` weeks and the mean of the last
+``mean_weeks`` weeks (zero weeks count). Taking the larger of the two means a
+single recovery week does not reset the base — returning to normal after it is
+not a jump — while two or more low weeks do lower it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+
+def established(weeks: pd.DataFrame, column: str, recent_weeks: int, mean_weeks: int) -> pd.Series:
+    """The established load of ``column`` before each week, per athlete.
+
+    Parameters
+    ----------
+    weeks
+        A weekly table (one row per athlete and consecutive week, zero weeks
+        included), sorted by athlete and week.
+    column
+        The weekly quantity, e.g. ``distance_km``; NaN weeks are skipped.
+    recent_weeks, mean_weeks
+        Window lengths [weeks].
+
+    Returns
+    -------
+    pandas.Series
+        ``max(max of the last recent_weeks weeks, mean of the last mean_weeks
+        weeks)``, from the weeks *before* each row; NaN for an athlete's first
+        week. Early weeks use the weeks there are.
+    """
+    previous = weeks.groupby("athlete", sort=False)[column].shift(1)
+    by_athlete = previous.groupby(weeks["athlete"], sort=False)
+    recent = by_athlete.transform(lambda s: s.rolling(recent_weeks, min_periods=1).max())
+    mean = by_athlete.transform(lambda s: s.rolling(mean_weeks, min_periods=1).mean())
+    return pd.concat([recent, mean], axis=1).max(axis=1, skipna=True)
+
+
+def week_index(weeks: pd.DataFrame) -> pd.Series:
+    """0 for each athlete's first week in ``weeks``, 1 for the next, and so on."""
+    return weeks.groupby("athlete", sort=False).cumcount()
+
+
+def percent_change(value: pd.Series, reference: pd.Series) -> pd.Series:
+    """``100 × (value / reference − 1)``; NaN where the reference is 0 or missing."""
+    ref = reference.where(reference > 0)
+    return 100.0 * (value / ref - 1.0)
+
+
+def above(
+    value: pd.Series, reference: pd.Series, band_pct: float, min_increase: float
+) -> pd.Series:
+    """True where ``value`` is more than ``band_pct`` % above ``reference`` *and* at least
+    ``min_increase`` above it (a zero reference needs only the absolute increase)."""
+    if math.isinf(band_pct):
+        return pd.Series(False, index=value.index)
+    ref = reference.fillna(np.inf)
+    relative = value > ref * (1.0 + band_pct / 100.0)
+    return relative & (value - ref >= min_increase)
+
+
+def threshold(reference: float, band_pct: float, min_increase: float) -> float:
+    """The smallest value :func:`above` would flag (its boundary)."""
+    return max(reference * (1.0 + band_pct / 100.0), reference + min_increase)
+
+
+def as_date(value: pd.Timestamp) -> date:
+    """A pandas timestamp as a :class:`datetime.date`."""
+    return pd.Timestamp(value).date()
+
+
+def km(value: float) -> str:
+    """``12.0 km``."""
+    return f"{value:.1f} km"
+
+
+def pct(value: float) -> str:
+    """``+23%`` (signed, whole percent)."""
+    return f"{value:+.0f}%"
+
+
+def pace(speed_mps: float) -> str:
+    """Speed as running pace, ``5:30 min/km``."""
+    if not speed_mps or speed_mps <= 0 or math.isnan(speed_mps):
+        return "-"
+    seconds = round(1000.0 / speed_mps)
+    return f"{seconds // 60}:{seconds % 60:02d} min/km"
+
+
+def weeks_phrase(n: int) -> str:
+    """``1 week``, ``3 weeks``."""
+    return f"{n} week" if n == 1 else f"{n} weeks"

@@ -1,0 +1,140 @@
+"""``hill-increase``: weekly climbing and descending against the athlete's usual.
+
+A heuristic, and said to be one: no injury-outcome study of climbing was
+found. Uphill running works the calf through a larger range; downhill running
+loads it while it lengthens (eccentric load). A lab study of 20 runners found
+Achilles tendon cross-section fell after uphill, flat and downhill running
+alike, with the highest peak force downhill.
+
+References
+----------
+Neves KA et al. Does Achilles tendon cross sectional area differ after
+downhill, level and uphill running in trained runners? *J Sports Sci Med*
+2014;13:823–828. PMC4234952
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..weekly import WeekStart, weekly_table
+from .common import above, as_date, established, threshold, week_index
+from .ruleset import Finding, Rule, RuleSet
+
+RULE_ID = "hill-increase"
+_METRICS = (("ascent_m", "climbed"), ("descent_m", "descended"))
+
+
+def climbing_weeks(timeline: pd.DataFrame, week_start: WeekStart = "monday") -> pd.DataFrame:
+    """The weekly table with the distance of runs whose files record ascent and descent.
+
+    Adds ``ascent_known_km`` and ``descent_known_km`` [km] to
+    :func:`loadwatch.weekly.weekly_table`.
+    """
+    runs = timeline["is_run"]
+    distance = timeline["distance_km"].where(runs, 0.0)
+    return weekly_table(
+        timeline,
+        week_start,
+        extra={
+            "ascent_known_km": distance.where(timeline["ascent_m"].notna(), 0.0),
+            "descent_known_km": distance.where(timeline["descent_m"].notna(), 0.0),
+        },
+    )
+
+
+def hill_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
+    """Weekly ascent and descent against the usual, with the weeks flagged.
+
+    Parameters
+    ----------
+    weeks
+        :func:`climbing_weeks` output (a weekly table with the ``*_known_km`` columns).
+    rule
+        The ``hill-increase`` rule.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``weeks``: ``athlete, week_start``, for each of ``ascent_m`` and
+        ``descent_m`` the week's value (NaN where the files record it for less than
+        ``min_known_share`` of the distance), ``usual_ascent_m``/``usual_descent_m``
+        and ``ascent_flag``/``descent_flag``; ``flagged`` where either is.
+    """
+    p = rule.params
+    out = weeks[["athlete", "week_start", "distance_km"]].copy()
+    index = week_index(weeks)
+    flagged = pd.Series(False, index=weeks.index)
+    for metric, _ in _METRICS:
+        known = weeks[metric.replace("_m", "_known_km")]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = (known / weeks["distance_km"]).where(weeks["distance_km"] > 0, 1.0)
+        out[metric] = weeks[metric].where(share >= p["min_known_share"])
+        out[f"usual_{metric}"] = established(out, metric, p["recent_weeks"], p["mean_weeks"])
+        flag = (
+            (index >= p["min_history_weeks"])
+            & out[metric].notna()
+            & out[f"usual_{metric}"].notna()
+            & above(out[metric], out[f"usual_{metric}"], rule.band("caution"), p["min_increase_m"])
+        )
+        out[f"{metric.split('_')[0]}_flag"] = flag
+        flagged |= flag
+    out["flagged"] = flagged
+    return out
+
+
+def _message(row: Any, rule: Rule, metric: str, limit: float) -> str:
+    parts = []
+    for name, verb in _METRICS:
+        value, usual = getattr(row, name), getattr(row, f"usual_{name}")
+        if not (np.isnan(value) or np.isnan(usual)):
+            parts.append(f"{verb} {value:.0f} m (usual {usual:.0f} m)")
+    what = (
+        f"In the week of {as_date(row.week_start)} you {' and '.join(parts)}; your usual is "
+        "the larger of your last two weeks and your 4-week average, and loadwatch flags a "
+        f"week that more than doubles it and adds at least "
+        f"{rule.param('min_increase_m'):.0f} m."
+    )
+    why = (
+        "Uphill running works the calf hard and downhill running loads it as it lengthens, "
+        f"so new hills are new load for the calf and Achilles. {rule.evidence_note} "
+        f"({rule.short})"
+    )
+    advice = (
+        f"Next week: keep your climbing to about {limit:.0f} m or less and add hills a little "
+        "at a time; go easy on steep descents."
+    )
+    return f"{what} {why} {advice}"
+
+
+def evaluate(
+    timeline: pd.DataFrame, rules: RuleSet, *, week_start: WeekStart = "monday"
+) -> list[Finding]:
+    """``hill-increase`` findings, one per flagged athlete-week (dated on its last day).
+
+    ``value`` is the week's ascent (or descent, where only that was flagged) [m];
+    ``threshold`` the limit it was compared with [m].
+    """
+    rule = rules[RULE_ID]
+    change = hill_change(climbing_weeks(timeline, week_start), rule)
+    findings = []
+    for row in change[change["flagged"]].itertuples(index=False):
+        metric = "ascent_m" if row.ascent_flag else "descent_m"
+        usual = getattr(row, f"usual_{metric}")
+        limit = threshold(usual, rule.band("caution"), rule.param("min_increase_m"))
+        findings.append(
+            rules.finding(
+                RULE_ID,
+                athlete=row.athlete,
+                severity="caution",
+                date=as_date(row.week_start + pd.Timedelta(days=6)),
+                week_start=as_date(row.week_start),
+                value=round(float(getattr(row, metric)), 1),
+                threshold=round(limit, 1),
+                message=_message(row, rule, metric, limit),
+            )
+        )
+    return findings

@@ -1,0 +1,157 @@
+"""``long-run-spike``: each run against the longest run of the previous 30 days.
+
+The best evidence loadwatch uses: in 5,205 runners, single sessions longer
+than the longest run of the previous 30 days were associated with more
+injuries (adjusted hazard rate ratios 1.64 for +10–30%, 1.52 for +30–100%,
+2.28 above +100%), while week-to-week changes were not.
+
+References
+----------
+Frandsen JSB et al. How much running is too much? Identifying high-risk
+running sessions in a 5200-person cohort study. *Br J Sports Med*
+2025;59(17):1203–1210. doi:10.1136/bjsports-2024-109380
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..weekly import WeekStart, week_starts
+from .common import above, as_date, km, pct, percent_change, threshold
+from .ruleset import Finding, Rule, RuleSet
+
+RULE_ID = "long-run-spike"
+
+
+def long_run_reference(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
+    """Each run's reference: the longest run of the previous ``window_days`` days.
+
+    Within ``window_days`` of the first run after a break (``break_days`` or
+    more days without a run) the runner is *rebuilding*: the reference is the
+    larger of the window's longest run and the longest run of the
+    ``window_days`` before the break, so a gradual return to the old long run
+    is not a spike (the return-from-layoff rule judges the return).
+
+    Parameters
+    ----------
+    timeline
+        The activity timeline; only ``is_run`` rows are used.
+    rule
+        The ``long-run-spike`` rule.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like the runs of ``timeline``: ``athlete, start_local,
+        distance_km, reference_km`` [km], ``change_pct`` [%], ``history_days``
+        (days since the athlete's first run), ``rebuilding`` (see above),
+        ``break_days`` (days without a run in the last break, while
+        rebuilding) and ``severity`` (``"high"``, ``"caution"`` or ``""``).
+    """
+    p = rule.params
+    window_days = int(p["window_days"])
+    window = f"{window_days}D"
+    runs = timeline.loc[timeline["is_run"], ["athlete", "start_local", "distance_km"]]
+    runs = runs.sort_values(["athlete", "start_local"], kind="stable")
+    parts = []
+    for _, group in runs.groupby("athlete", sort=False):
+        series = pd.Series(group["distance_km"].to_numpy(), index=group["start_local"])
+        through = series.rolling(window, closed="both").max().to_numpy()
+        part = group.copy()
+        part["window_km"] = series.rolling(window, closed="left").max().to_numpy()
+        days = group["start_local"].dt.normalize()
+        off = (days - days.shift(1)).dt.days - 1  # whole days without a run before this one
+        back = off >= p["break_days"]
+        # At each first run back: the longest run of the window ending with the last run
+        # before the break; carried forward to the runs that follow.
+        previous_through = pd.Series(np.concatenate(([np.nan], through[:-1])), index=group.index)
+        part["pre_break_km"] = previous_through.where(back).ffill()
+        part["break_days"] = off.where(back).ffill()
+        back_at = group["start_local"].where(back).ffill()
+        part["rebuilding"] = (group["start_local"] - back_at) < pd.Timedelta(days=window_days)
+        part["history_days"] = (
+            group["start_local"] - group["start_local"].iloc[0]
+        ).dt.total_seconds() / 86400.0
+        parts.append(part)
+    if not parts:
+        columns = ["reference_km", "change_pct", "history_days", "break_days"]
+        out = runs.assign(**{c: pd.Series(dtype="float64") for c in columns})
+        return out.assign(rebuilding=pd.Series(dtype=bool), severity=pd.Series(dtype=object))
+    out = pd.concat(parts)
+    rebuilt = pd.concat([out["window_km"], out["pre_break_km"]], axis=1).max(axis=1)
+    out["reference_km"] = rebuilt.where(out["rebuilding"], out["window_km"])
+    out["break_days"] = out["break_days"].where(out["rebuilding"])
+    out["change_pct"] = percent_change(out["distance_km"], out["reference_km"])
+    judged = (out["history_days"] >= p["min_history_days"]) & out["reference_km"].notna()
+    high = judged & above(
+        out["distance_km"], out["reference_km"], rule.band("high"), p["high_min_increase_km"]
+    )
+    caution = judged & above(
+        out["distance_km"], out["reference_km"], rule.band("caution"), p["caution_min_increase_km"]
+    )
+    out["severity"] = np.select([high, caution], ["high", "caution"], default="")
+    return out.drop(columns=["window_km", "pre_break_km"])
+
+
+def _message(row: Any, rule: Rule) -> str:
+    cap = threshold(row.reference_km, rule.band("caution"), rule.param("caution_min_increase_km"))
+    window = int(rule.param("window_days"))
+    day = as_date(row.start_local)
+    if row.rebuilding:
+        context = (
+            f"you are rebuilding after {row.break_days:.0f} days without running: your "
+            f"longest run since then or in the {window} days before the break was "
+            f"{km(row.reference_km)}"
+        )
+    elif row.history_days < window:
+        context = (
+            f"your longest run in the {row.history_days:.0f} days since your records begin "
+            f"was {km(row.reference_km)}"
+        )
+    else:
+        context = f"your longest run in the past {window} days was {km(row.reference_km)}"
+    what = (
+        f"A {km(row.distance_km)} run on {day} ({pct(row.change_pct)}): "
+        f"{context}; up to {km(cap)} keeps within +{rule.band('caution'):.0f}%."
+    )
+    what = what[0].upper() + what[1:]
+    why = (
+        "A run well beyond your recent longest asks the calf and Achilles to keep working "
+        f"for longer than they have lately. {rule.evidence_note} ({rule.short})"
+    )
+    advice = (
+        "Next week: give your calves easy days after this run and do not go longer again "
+        f"soon; from here, lengthen your long run by about {rule.band('caution'):.0f}% "
+        "at a time."
+    )
+    return f"{what} {why} {advice}"
+
+
+def evaluate(
+    timeline: pd.DataFrame, rules: RuleSet, *, week_start: WeekStart = "monday"
+) -> list[Finding]:
+    """``long-run-spike`` findings, one per flagged run, dated on the run's local day."""
+    rule = rules[RULE_ID]
+    spikes = long_run_reference(timeline, rule)
+    spikes = spikes[spikes["severity"] != ""]
+    if spikes.empty:
+        return []
+    weeks = week_starts(spikes, week_start)
+    findings = []
+    for row, week in zip(spikes.itertuples(index=False), weeks, strict=True):
+        findings.append(
+            rules.finding(
+                RULE_ID,
+                athlete=row.athlete,
+                severity=row.severity,
+                date=as_date(row.start_local),
+                week_start=as_date(week),
+                value=round(float(row.change_pct), 1),
+                threshold=rule.band(row.severity),
+                message=_message(row, rule),
+            )
+        )
+    return findings

@@ -1,0 +1,134 @@
+"""``weekly-increase``: this week's running distance against the established load.
+
+The "10% rule" is what runners are told, so loadwatch applies it — caution
+above +10%, high above +30% — and says plainly that the evidence is weak.
+
+References
+----------
+Nielsen RO et al. Excessive progression in weekly running distance and risk of
+running-related injuries. *J Orthop Sports Phys Ther* 2014;44(10):739–747.
+doi:10.2519/jospt.2014.5164
+
+Buist I et al. No effect of a graded training program on the number of
+running-related injuries in novice runners: a randomized controlled trial.
+*Am J Sports Med* 2008;36(1):33–39. doi:10.1177/0363546507307505
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .common import above, as_date, established, km, pct, percent_change, threshold, week_index
+from .ruleset import Finding, Rule, RuleSet
+
+RULE_ID = "weekly-increase"
+
+
+def weekly_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
+    """Each week's distance against its established load, with the severity it earns.
+
+    Parameters
+    ----------
+    weeks
+        A weekly table (:func:`loadwatch.weekly.weekly_table`).
+    rule
+        The ``weekly-increase`` rule.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``athlete, week_start, distance_km, established_km`` [km],
+        ``increase_km`` [km], ``change_pct`` [%], ``week_index`` and
+        ``severity`` (``"high"``, ``"caution"`` or ``""``), indexed like ``weeks``.
+    """
+    p = rule.params
+    out = weeks[["athlete", "week_start", "distance_km"]].copy()
+    out["established_km"] = established(weeks, "distance_km", p["recent_weeks"], p["mean_weeks"])
+    out["increase_km"] = out["distance_km"] - out["established_km"]
+    out["change_pct"] = percent_change(out["distance_km"], out["established_km"])
+    out["week_index"] = week_index(weeks)
+    judged = (out["week_index"] >= p["min_history_weeks"]) & (out["established_km"] > 0)
+    high = judged & above(
+        out["distance_km"], out["established_km"], rule.band("high"), p["high_min_increase_km"]
+    )
+    caution = judged & above(
+        out["distance_km"],
+        out["established_km"],
+        rule.band("caution"),
+        p["caution_min_increase_km"],
+    )
+    out["severity"] = np.select([high, caution], ["high", "caution"], default="")
+    return out
+
+
+def _message(row: Any, rule: Rule) -> str:
+    base = row.established_km
+    caution_km = threshold(base, rule.band("caution"), rule.param("caution_min_increase_km"))
+    high_km = threshold(base, rule.band("high"), rule.param("high_min_increase_km"))
+    what = (
+        f"You ran {km(row.distance_km)} in the week of {as_date(row.week_start)}, "
+        f"{pct(row.change_pct)} on your established {km(base)} a week (the larger of your "
+        f"last two weeks and your 4-week average). loadwatch's caution line is "
+        f"{km(caution_km)} (+{rule.band('caution'):.0f}%) and its high line {km(high_km)} "
+        f"(+{rule.band('high'):.0f}%)."
+    )
+    why = (
+        "Each added kilometre is more loading for the calf and Achilles. "
+        f"{rule.evidence_note} ({rule.short})"
+    )
+    if row.severity == "high":
+        advice = (
+            f"Next week: rather than building on this week, come back to about "
+            f"{km(base)}–{km(caution_km)} and build from there in small steps."
+        )
+    else:
+        advice = (
+            "Next week: repeat this week's distance or a little less before adding more, "
+            "and ease off if a calf or Achilles feels sore."
+        )
+    return f"{what} {why} {advice}"
+
+
+def evaluate(
+    weeks: pd.DataFrame, rules: RuleSet, *, skip: pd.Series | None = None
+) -> list[Finding]:
+    """``weekly-increase`` findings, one per flagged athlete-week.
+
+    Parameters
+    ----------
+    weeks
+        A weekly table.
+    rules
+        The rule set.
+    skip
+        Boolean Series indexed like ``weeks``: weeks not to judge (the weeks of
+        a return after a layoff, which ``return-from-layoff`` judges).
+
+    Returns
+    -------
+    list of Finding
+        Dated on the last day of the week.
+    """
+    rule = rules[RULE_ID]
+    change = weekly_change(weeks, rule)
+    flagged = change["severity"] != ""
+    if skip is not None:
+        flagged &= ~skip.reindex(change.index, fill_value=False)
+    findings = []
+    for row in change[flagged].itertuples(index=False):
+        findings.append(
+            rules.finding(
+                RULE_ID,
+                athlete=row.athlete,
+                severity=row.severity,
+                date=as_date(row.week_start + pd.Timedelta(days=6)),
+                week_start=as_date(row.week_start),
+                value=round(float(row.change_pct), 1),
+                threshold=rule.band(row.severity),
+                message=_message(row, rule),
+            )
+        )
+    return findings
