@@ -1,14 +1,16 @@
 """The ``loadwatch`` command line: parses options, calls the library, prints.
 
 Exit codes: 0 success (unreadable files are listed on stderr and skipped);
-1 an error that stopped the command (path not found, bad settings);
-2 a usage error.
+1 an error that stopped the command (bad settings, unreadable rules);
+2 a usage error (e.g. the path does not exist);
+3 ``check --fail-on`` found a finding of that severity or worse.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +20,10 @@ import click
 
 from . import __version__
 from .errors import LoadwatchError
+from .findings_table import FINDING_FIELDS, finding_records
+from .load.ruleset import ALARMS, SEVERITIES
+from .rules import check as check_findings
+from .rules import weekly_load
 from .tables import (
     ACTIVITY_FIELDS,
     WEEK_FIELDS,
@@ -26,7 +32,6 @@ from .tables import (
     week_records,
 )
 from .timeline import ImportResult, import_activities
-from .weekly import weekly_table
 
 #: Above this many files a progress bar is shown on stderr (when it is a terminal).
 PROGRESS_MIN_FILES = 8
@@ -159,16 +164,101 @@ def weeks(path: Path, fmt: str | None, roster: bool | None) -> None:
     """Weekly running totals per athlete, in local weeks, zero weeks included.
 
     Weeks start on each athlete's week_start (loadwatch.toml, Monday by default).
+    fast_km is running faster than the athlete's own easy pace (interval laps or
+    the speed stream); heat_s is running time in runs at 25 °C or more.
 
     Example:
 
         loadwatch weeks sample_data/ --csv > weeks.csv
     """
     result = _import(path, roster)
-    starts = {name: s.week_start for name, s in result.settings.items()}
-    table = weekly_table(result.timeline, starts)
+    try:
+        table = weekly_load(result)
+    except LoadwatchError as exc:
+        _fail(exc)
     records = week_records(table)
     _emit(records, WEEK_FIELDS, fmt or "text", lambda: _weeks_text(records))
+
+
+@main.command()
+@_path_argument
+@click.option("--json", "fmt", flag_value="json", help="Print a JSON array of findings.")
+@click.option("--csv", "fmt", flag_value="csv", help="Print the findings as CSV.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(ALARMS),
+    default=None,
+    help="Exit with code 3 when a finding of this severity or worse is present.",
+)
+@click.option("--notes/--no-notes", default=True, help="Include notes (heat, cross-training).")
+@_roster_option
+def check(
+    path: Path, fmt: str | None, fail_on: str | None, notes: bool, roster: bool | None
+) -> None:
+    """Too much, too soon: every rule that fired, with its numbers and source.
+
+    Each finding names the rule, the severity (caution or high; notes are
+    context), the date, the value and threshold, what to do next week, the
+    published source and how strong its evidence is.
+
+    Example:
+
+        loadwatch check sample_data/ --json --fail-on high
+    """
+    result = _import(path, roster)
+    try:
+        findings = check_findings(result)
+    except LoadwatchError as exc:
+        _fail(exc)
+    if not notes:
+        findings = [f for f in findings if f.severity != "note"]
+    records = finding_records(findings)
+    _emit(records, FINDING_FIELDS, fmt or "text", lambda: _findings_text(records))
+    if fail_on is not None:
+        worst = max((SEVERITIES.index(f.severity) for f in findings), default=-1)
+        if worst >= SEVERITIES.index(fail_on):
+            sys.exit(3)
+
+
+_MARK = {"high": "HIGH", "caution": "CAUTION", "note": "note"}
+_NOT_A_DIAGNOSIS = (
+    "loadwatch is not a diagnosis. See a doctor, not a training plan, for calf swelling, "
+    "redness or warmth (urgent: possible blood clot), numbness or tingling, or pain that "
+    "stops you walking or comes at rest or at night."
+)
+
+
+def _findings_text(records: list[dict[str, Any]]) -> str:
+    alarms = [r for r in records if r["severity"] != "note"]
+    notes = [r for r in records if r["severity"] == "note"]
+    lines: list[str] = []
+    if not alarms:
+        lines.append("No too-much-too-soon warnings.")
+    for r in alarms:
+        lines.append(
+            f"{_MARK[r['severity']]:<7} {r['date']}  {r['athlete']}  {r['rule']} ({r['evidence']})"
+        )
+        lines.append(
+            textwrap.fill(
+                r["message"], width=88, initial_indent="        ", subsequent_indent="        "
+            )
+        )
+        lines.append(
+            textwrap.fill(
+                f"Source: {r['source']}",
+                width=88,
+                initial_indent="        ",
+                subsequent_indent="          ",
+            )
+        )
+        lines.append("")
+    if notes:
+        lines.append(f"Notes ({len(notes)}):")
+        for r in notes:
+            lines.append(f"  {r['date']}  {r['athlete']}  {r['rule']}")
+        lines.append("")
+    lines.append(textwrap.fill(_NOT_A_DIAGNOSIS, width=88))
+    return "\n".join(lines)
 
 
 def _duration(seconds: float | None) -> str:
@@ -208,7 +298,7 @@ def _weeks_text(records: list[dict[str, Any]]) -> str:
         lines.append(
             f"{r['athlete'][:14]:<14} {r['week_start']:<10} {r['distance_km']:>7.1f} "
             f"{r['runs']:>4} {_duration(r['duration_s']):>6} {r['ascent_m'] or 0:>6.0f} "
-            f"{r['longest_run_km'] or 0:>7.1f}"
+            f"{r['longest_run_km'] or 0:>7.1f} {r['fast_km'] or 0:>5.1f}"
         )
     return "\n".join(lines)
 

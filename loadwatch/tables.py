@@ -50,6 +50,8 @@ WEEK_FIELDS = (
     "ascent_m",
     "descent_m",
     "longest_run_km",
+    "fast_km",
+    "heat_s",
 )
 
 

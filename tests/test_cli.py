@@ -123,3 +123,66 @@ def test_python_dash_m(folder: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == 4
+
+
+# --- check and weeks on the sample runner -------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+@pytest.fixture(scope="module")
+def sample_findings() -> list[dict]:
+    result = CliRunner().invoke(main, ["check", str(SAMPLE), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_check_json_fields_and_story(sample_findings: list[dict]) -> None:
+    from loadwatch.findings_table import FINDING_FIELDS
+    from loadwatch.load.ruleset import EVIDENCE_LABELS
+
+    for finding in sample_findings:
+        assert list(finding) == list(FINDING_FIELDS)
+        assert finding["severity"] in ("note", "caution", "high")
+        assert finding["evidence"] in EVIDENCE_LABELS
+        assert finding["source"] and finding["message"]
+    fired = {(f["rule"], f["date"]) for f in sample_findings if f["severity"] != "note"}
+    rules = {rule for rule, _ in fired}
+    assert {
+        "weekly-increase",
+        "long-run-spike",
+        "hill-increase",
+        "speedwork-increase",
+        "return-from-layoff",
+    } <= rules
+    assert ("long-run-spike", "2026-07-26") in fired
+    high = [f for f in sample_findings if f["severity"] == "high"]
+    assert [(f["rule"], f["week_start"]) for f in high] == [("weekly-increase", "2026-07-06")]
+
+
+def test_check_fail_on_and_notes() -> None:
+    failing = CliRunner().invoke(main, ["check", str(SAMPLE), "--fail-on", "high", "--json"])
+    assert failing.exit_code == 3
+    no_notes = CliRunner().invoke(main, ["check", str(SAMPLE), "--no-notes", "--json"])
+    assert no_notes.exit_code == 0
+    assert all(f["severity"] != "note" for f in json.loads(no_notes.stdout))
+
+
+def test_check_text_names_rule_numbers_source_and_red_flags() -> None:
+    result = CliRunner().invoke(main, ["check", str(SAMPLE)])
+    assert result.exit_code == 0
+    text = result.stdout
+    assert "HIGH" in text and "weekly-increase (contested)" in text
+    assert "up to 13.2 km keeps within +10%" in text
+    assert "Source: Frandsen JSB et al." in text
+    assert "not a diagnosis" in text and "swelling" in text
+
+
+def test_weeks_json_has_fast_and_heat_columns() -> None:
+    result = CliRunner().invoke(main, ["weeks", str(SAMPLE), "--json"])
+    weeks = json.loads(result.stdout)
+    by_week = {w["week_start"]: w for w in weeks}
+    assert by_week["2026-08-17"]["fast_km"] > 3.0  # the first interval session
+    assert by_week["2026-06-08"]["fast_km"] == 0.0
+    assert by_week["2026-07-06"]["heat_s"] > 0
+    assert by_week["2026-09-14"]["distance_km"] == 0.0  # layoff: a zero week, kept

@@ -276,3 +276,16 @@ def _timed(call) -> float:
     start = time.perf_counter()
     call()
     return time.perf_counter() - start
+
+
+def test_readme_lists_every_rule_with_its_evidence_label() -> None:
+    from pathlib import Path
+
+    from loadwatch.load.ruleset import RULE_IDS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rules = load_rules()
+    for rule_id in RULE_IDS:
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{rule_id}`")), "")
+        assert row, f"README rules table lacks {rule_id}"
+        assert rules[rule_id].evidence in row
