@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import LoadwatchError
 from .importers.discover import iter_candidate_files
 from .settings import SETTINGS_FILE, AthleteSettings, load_settings
 
@@ -35,6 +36,24 @@ class AthleteFolder:
 def _display_name(folder: Path) -> str:
     name = folder.resolve().name if folder.name in ("", ".", "..") else folder.name
     return name or "athlete"
+
+
+def select_athlete(athletes: list[AthleteFolder], name: str) -> list[AthleteFolder]:
+    """Only the athlete called ``name`` (case-insensitive); one athlete is renamed ``name``.
+
+    Raises
+    ------
+    LoadwatchError
+        A roster has no athlete of that name (the message lists the names).
+    """
+    if len(athletes) == 1:
+        athletes[0].name = name
+        return athletes
+    chosen = [a for a in athletes if a.name.lower() == name.lower()]
+    if not chosen:
+        names = ", ".join(a.name for a in athletes)
+        raise LoadwatchError(f"no athlete called {name!r} here (athletes: {names})")
+    return chosen
 
 
 def find_athletes(path: str | Path, *, roster: bool | None = None) -> list[AthleteFolder]:

@@ -8,11 +8,13 @@ Exit codes: 0 success (unreadable files are listed on stderr and skipped);
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-import textwrap
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from .findings_table import FINDING_FIELDS, finding_records
 from .load.ruleset import ALARMS, SEVERITIES
 from .rules import check as check_findings
 from .rules import weekly_load
+from .settings import UNITS, WEEK_STARTS, SettingsOverride
 from .tables import (
     ACTIVITY_FIELDS,
     WEEK_FIELDS,
@@ -31,6 +34,7 @@ from .tables import (
     records_to_csv,
     week_records,
 )
+from .text_tables import activities_text, findings_text, weeks_text
 from .timeline import ImportResult, import_activities
 
 #: Above this many files a progress bar is shown on stderr (when it is a terminal).
@@ -52,7 +56,28 @@ def _fail(exc: BaseException) -> None:
     raise click.ClickException(str(exc)) from exc
 
 
-def _import(path: Path, roster: bool | None) -> ImportResult:
+@dataclass(frozen=True)
+class Selection:
+    """What the input options of every command ask for."""
+
+    path: Path
+    roster: bool | None = None
+    athlete: str | None = None
+    timezone: str | None = None
+    week_start: str | None = None
+    units: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def keeps(self, day: str) -> bool:
+        """True for an ISO date (or datetime) string inside --since/--until."""
+        value = date.fromisoformat(day[:10])
+        return (self.since is None or value >= self.since) and (
+            self.until is None or value <= self.until
+        )
+
+
+def _import(selection: Selection) -> ImportResult:
     """Import with a progress bar on stderr and the import report printed there."""
     bar: Any = None
 
@@ -68,7 +93,16 @@ def _import(path: Path, roster: bool | None) -> ImportResult:
             bar.__exit__(None, None, None)
 
     try:
-        result = import_activities(path, roster=roster, progress=progress)
+        overrides = SettingsOverride(
+            timezone=selection.timezone, week_start=selection.week_start, units=selection.units
+        )
+        result = import_activities(
+            selection.path,
+            roster=selection.roster,
+            progress=progress,
+            athlete=selection.athlete,
+            overrides=overrides,
+        )
     except (LoadwatchError, FileNotFoundError) as exc:
         _fail(exc)
         raise  # unreachable: _fail raises
@@ -88,7 +122,18 @@ def _import(path: Path, roster: bool | None) -> ImportResult:
     return result
 
 
-def _emit(records: list[dict[str, Any]], fields: tuple[str, ...], fmt: str, text: Callable) -> None:
+def _week_kept(selection: Selection, week_start: str) -> bool:
+    """A week is shown when any of its days is inside --since/--until."""
+    first = date.fromisoformat(week_start)
+    last = first + timedelta(days=6)
+    return (selection.since is None or last >= selection.since) and (
+        selection.until is None or first <= selection.until
+    )
+
+
+def _emit(
+    records: list[dict[str, Any]], fields: tuple[str, ...], fmt: str | None, text: Callable
+) -> None:
     if fmt == "json":
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
     elif fmt == "csv":
@@ -97,28 +142,68 @@ def _emit(records: list[dict[str, Any]], fields: tuple[str, ...], fmt: str, text
         click.echo(text())
 
 
-_format_options = [
-    click.option("--json", "fmt", flag_value="json", help="Print a JSON array to stdout."),
-    click.option("--csv", "fmt", flag_value="csv", help="Print CSV to stdout."),
-]
-_roster_option = click.option(
-    "--roster/--one-athlete",
-    default=None,
-    help="Treat each sub-folder of PATH as an athlete (--roster), or everything as one "
-    "athlete (--one-athlete). By default athletes are the folders with a loadwatch.toml.",
-)
-_path_argument = click.argument(
-    "path", type=click.Path(exists=True, path_type=Path, file_okay=True, dir_okay=True)
-)
+def _formats(func: Callable) -> Callable:
+    """--json and --csv."""
+    func = click.option("--csv", "fmt", flag_value="csv", help="Print CSV to stdout.")(func)
+    return click.option("--json", "fmt", flag_value="json", help="Print a JSON array to stdout.")(
+        func
+    )
 
 
-def _with(options: list) -> Callable:
-    def decorate(func: Callable) -> Callable:
-        for option in reversed(options):
-            func = option(func)
-        return func
+def _selection(func: Callable) -> Callable:
+    """PATH and the input options every command shares, packed into a Selection."""
+    options = [
+        click.argument(
+            "path", type=click.Path(exists=True, path_type=Path, file_okay=True, dir_okay=True)
+        ),
+        click.option(
+            "--roster/--one-athlete",
+            default=None,
+            help="Each sub-folder of PATH is an athlete (--roster), or everything is one "
+            "athlete (--one-athlete). By default athletes are folders with a loadwatch.toml.",
+        ),
+        click.option(
+            "--athlete",
+            metavar="NAME",
+            help="With a roster, only this athlete; with one athlete, its name.",
+        ),
+        click.option(
+            "--timezone", metavar="ZONE", help="IANA time zone for files without local time."
+        ),
+        click.option(
+            "--week-start", type=click.Choice(WEEK_STARTS), help="First day of a training week."
+        ),
+        click.option("--units", type=click.Choice(UNITS), help="Distances in text output."),
+        click.option(
+            "--since",
+            type=click.DateTime(["%Y-%m-%d"]),
+            help="Show from this local date (earlier runs still count as history).",
+        ),
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Show up to this date."),
+    ]
 
-    return decorate
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        since, until = kwargs.pop("since"), kwargs.pop("until")
+        selection = Selection(
+            path=kwargs.pop("path"),
+            roster=kwargs.pop("roster"),
+            athlete=kwargs.pop("athlete"),
+            timezone=kwargs.pop("timezone"),
+            week_start=kwargs.pop("week_start"),
+            units=kwargs.pop("units"),
+            since=since.date() if since else None,
+            until=until.date() if until else None,
+        )
+        return func(selection, **kwargs)
+
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def _units(result: ImportResult) -> dict[str, str]:
+    return {name: settings.units for name, settings in result.settings.items()}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -137,10 +222,9 @@ def main(debug: bool, verbose: bool) -> None:
 
 
 @main.command()
-@_path_argument
-@_with(_format_options)
-@_roster_option
-def activities(path: Path, fmt: str | None, roster: bool | None) -> None:
+@_selection
+@_formats
+def activities(selection: Selection, fmt: str | None) -> None:
     """List every activity found under PATH, one per line.
 
     Runs and other sports (marked as not running) are listed; duplicates of
@@ -151,16 +235,15 @@ def activities(path: Path, fmt: str | None, roster: bool | None) -> None:
 
         loadwatch activities sample_data/ --json > activities.json
     """
-    result = _import(path, roster)
-    records = activity_records(result.timeline)
-    _emit(records, ACTIVITY_FIELDS, fmt or "text", lambda: _activities_text(records))
+    result = _import(selection)
+    records = [r for r in activity_records(result.timeline) if selection.keeps(r["start_local"])]
+    _emit(records, ACTIVITY_FIELDS, fmt, lambda: activities_text(records, _units(result)))
 
 
 @main.command()
-@_path_argument
-@_with(_format_options)
-@_roster_option
-def weeks(path: Path, fmt: str | None, roster: bool | None) -> None:
+@_selection
+@_formats
+def weeks(selection: Selection, fmt: str | None) -> None:
     """Weekly running totals per athlete, in local weeks, zero weeks included.
 
     Weeks start on each athlete's week_start (loadwatch.toml, Monday by default).
@@ -171,17 +254,17 @@ def weeks(path: Path, fmt: str | None, roster: bool | None) -> None:
 
         loadwatch weeks sample_data/ --csv > weeks.csv
     """
-    result = _import(path, roster)
+    result = _import(selection)
     try:
         table = weekly_load(result)
     except LoadwatchError as exc:
         _fail(exc)
-    records = week_records(table)
-    _emit(records, WEEK_FIELDS, fmt or "text", lambda: _weeks_text(records))
+    records = [r for r in week_records(table) if _week_kept(selection, r["week_start"])]
+    _emit(records, WEEK_FIELDS, fmt, lambda: weeks_text(records, _units(result)))
 
 
 @main.command()
-@_path_argument
+@_selection
 @click.option("--json", "fmt", flag_value="json", help="Print a JSON array of findings.")
 @click.option("--csv", "fmt", flag_value="csv", help="Print the findings as CSV.")
 @click.option(
@@ -191,10 +274,7 @@ def weeks(path: Path, fmt: str | None, roster: bool | None) -> None:
     help="Exit with code 3 when a finding of this severity or worse is present.",
 )
 @click.option("--notes/--no-notes", default=True, help="Include notes (heat, cross-training).")
-@_roster_option
-def check(
-    path: Path, fmt: str | None, fail_on: str | None, notes: bool, roster: bool | None
-) -> None:
+def check(selection: Selection, fmt: str | None, fail_on: str | None, notes: bool) -> None:
     """Too much, too soon: every rule that fired, with its numbers and source.
 
     Each finding names the rule, the severity (caution or high; notes are
@@ -205,102 +285,22 @@ def check(
 
         loadwatch check sample_data/ --json --fail-on high
     """
-    result = _import(path, roster)
+    result = _import(selection)
     try:
         findings = check_findings(result)
     except LoadwatchError as exc:
         _fail(exc)
-    if not notes:
-        findings = [f for f in findings if f.severity != "note"]
+    findings = [
+        f
+        for f in findings
+        if (notes or f.severity != "note") and selection.keeps(f.date.isoformat())
+    ]
     records = finding_records(findings)
-    _emit(records, FINDING_FIELDS, fmt or "text", lambda: _findings_text(records))
+    _emit(records, FINDING_FIELDS, fmt, lambda: findings_text(records))
     if fail_on is not None:
         worst = max((SEVERITIES.index(f.severity) for f in findings), default=-1)
         if worst >= SEVERITIES.index(fail_on):
             sys.exit(3)
-
-
-_MARK = {"high": "HIGH", "caution": "CAUTION", "note": "note"}
-_NOT_A_DIAGNOSIS = (
-    "loadwatch is not a diagnosis. See a doctor, not a training plan, for calf swelling, "
-    "redness or warmth (urgent: possible blood clot), numbness or tingling, or pain that "
-    "stops you walking or comes at rest or at night."
-)
-
-
-def _findings_text(records: list[dict[str, Any]]) -> str:
-    alarms = [r for r in records if r["severity"] != "note"]
-    notes = [r for r in records if r["severity"] == "note"]
-    lines: list[str] = []
-    if not alarms:
-        lines.append("No too-much-too-soon warnings.")
-    for r in alarms:
-        lines.append(
-            f"{_MARK[r['severity']]:<7} {r['date']}  {r['athlete']}  {r['rule']} ({r['evidence']})"
-        )
-        lines.append(
-            textwrap.fill(
-                r["message"], width=88, initial_indent="        ", subsequent_indent="        "
-            )
-        )
-        lines.append(
-            textwrap.fill(
-                f"Source: {r['source']}",
-                width=88,
-                initial_indent="        ",
-                subsequent_indent="          ",
-            )
-        )
-        lines.append("")
-    if notes:
-        lines.append(f"Notes ({len(notes)}):")
-        for r in notes:
-            lines.append(f"  {r['date']}  {r['athlete']}  {r['rule']}")
-        lines.append("")
-    lines.append(textwrap.fill(_NOT_A_DIAGNOSIS, width=88))
-    return "\n".join(lines)
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes = round(seconds / 60)
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def _activities_text(records: list[dict[str, Any]]) -> str:
-    if not records:
-        return "no activities found"
-    lines = [
-        f"{'athlete':<14} {'local start':<16} {'sport':<10} {'km':>7} {'time':>6} "
-        f"{'ascent':>6}  file"
-    ]
-    for r in records:
-        sport = r["sport"] if r["is_run"] else f"({r['sport']})"
-        ascent = "-" if r["ascent_m"] is None else f"{r['ascent_m']:.0f}"
-        km = "-" if r["distance_km"] is None else f"{r['distance_km']:.2f}"
-        lines.append(
-            f"{r['athlete'][:14]:<14} {r['start_local'][:16].replace('T', ' '):<16} "
-            f"{sport[:10]:<10} {km:>7} {_duration(r['duration_s']):>6} {ascent:>6}  "
-            f"{Path(r['file']).name}"
-        )
-    return "\n".join(lines)
-
-
-def _weeks_text(records: list[dict[str, Any]]) -> str:
-    if not records:
-        return "no runs found"
-    lines = [
-        f"{'athlete':<14} {'week':<10} {'km':>7} {'runs':>4} {'time':>6} {'ascent':>6} "
-        f"{'longest':>7}"
-    ]
-    for r in records:
-        lines.append(
-            f"{r['athlete'][:14]:<14} {r['week_start']:<10} {r['distance_km']:>7.1f} "
-            f"{r['runs']:>4} {_duration(r['duration_s']):>6} {r['ascent_m'] or 0:>6.0f} "
-            f"{r['longest_run_km'] or 0:>7.1f} {r['fast_km'] or 0:>5.1f}"
-        )
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,7 +23,7 @@ naming the file and the key.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -213,6 +213,32 @@ def load_settings(path: str | Path) -> AthleteSettings:
     except OSError as exc:
         raise SettingsError(path, "(file)", f"cannot be read: {exc.strerror}") from exc
     return parse_settings(data, path)
+
+
+@dataclass(frozen=True)
+class SettingsOverride:
+    """Settings given on the command line; each replaces the file's value where set."""
+
+    timezone: str | None = None
+    week_start: str | None = None
+    units: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.timezone is not None:
+            validate_timezone(self.timezone, "command line", "--timezone")
+        if self.week_start is not None:
+            validate_choice(self.week_start, WEEK_STARTS, "command line", "--week-start")
+        if self.units is not None:
+            validate_choice(self.units, UNITS, "command line", "--units")
+
+    def apply(self, settings: AthleteSettings) -> AthleteSettings:
+        """``settings`` with every value this override sets replaced."""
+        changes = {
+            key: getattr(self, key).lower() if key != "timezone" else getattr(self, key)
+            for key in ("timezone", "week_start", "units")
+            if getattr(self, key) is not None
+        }
+        return replace(settings, **changes)
 
 
 def settings_for_folder(folder: Path) -> AthleteSettings:

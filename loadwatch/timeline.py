@@ -48,12 +48,12 @@ import numpy as np
 import pandas as pd
 
 from .activity import Activity
-from .athletes import AthleteFolder, find_athletes
+from .athletes import AthleteFolder, find_athletes, select_athlete
 from .duplicates import DuplicateMerge, merge_duplicates
 from .errors import ActivityFileError, NotAnActivityError
 from .importers.discover import FileData, parse_file_data, read_file_data
 from .localtime import resolve_local_time
-from .settings import AthleteSettings
+from .settings import AthleteSettings, SettingsOverride
 from .sports import is_running
 
 #: Timeline columns in order; see the module docstring for units.
@@ -414,6 +414,8 @@ def import_activities(
     *,
     roster: bool | None = None,
     progress: ProgressCallback | None = None,
+    athlete: str | None = None,
+    overrides: SettingsOverride | None = None,
 ) -> ImportResult:
     """Import every activity file under ``path`` into one timeline.
 
@@ -426,6 +428,11 @@ def import_activities(
         See :func:`loadwatch.athletes.find_athletes`.
     progress
         Called as ``progress(done, total, file)`` before each file.
+    athlete
+        With one athlete, its name; with a roster, only that athlete is read.
+    overrides
+        Settings that replace every athlete's ``loadwatch.toml`` values
+        (time zone, week start, units), e.g. from the command line.
 
     Returns
     -------
@@ -436,6 +443,11 @@ def import_activities(
         ``report.errors``.
     """
     athletes = find_athletes(path, roster=roster)
+    if athlete is not None:
+        athletes = select_athlete(athletes, athlete)
+    if overrides is not None:
+        for folder in athletes:
+            folder.settings = overrides.apply(folder.settings)
     total = sum(len(a.files) for a in athletes)
     report = ImportReport(athletes=[a.name for a in athletes])
     done = 0
@@ -470,6 +482,6 @@ def import_activities(
     )
 
 
-def read(path: str | Path, *, roster: bool | None = None) -> pd.DataFrame:
-    """The activity timeline of ``path`` (see :func:`import_activities` for the report)."""
-    return import_activities(path, roster=roster).timeline
+def read(path: str | Path, *, roster: bool | None = None, **options: Any) -> pd.DataFrame:
+    """The activity timeline of ``path`` (see :func:`import_activities` for the options)."""
+    return import_activities(path, roster=roster, **options).timeline

@@ -186,3 +186,70 @@ def test_weeks_json_has_fast_and_heat_columns() -> None:
     assert by_week["2026-06-08"]["fast_km"] == 0.0
     assert by_week["2026-07-06"]["heat_s"] > 0
     assert by_week["2026-09-14"]["distance_km"] == 0.0  # layoff: a zero week, kept
+
+
+# --- input options shared by every command ------------------------------------------
+
+
+def test_since_until_filter_output_but_keep_history() -> None:
+    args = ["check", str(SAMPLE), "--json", "--no-notes", "--since", "2026-09-01"]
+    findings = json.loads(CliRunner().invoke(main, args).stdout)
+    assert findings and all(f["date"] >= "2026-09-01" for f in findings)
+    # the return after the layoff is still found: history before --since still counts
+    assert any(f["rule"] == "return-from-layoff" for f in findings)
+    args = ["weeks", str(SAMPLE), "--json", "--since", "2026-09-01", "--until", "2026-09-30"]
+    weeks = json.loads(CliRunner().invoke(main, args).stdout)
+    assert [w["week_start"] for w in weeks] == [
+        "2026-08-31",
+        "2026-09-07",
+        "2026-09-14",
+        "2026-09-21",
+        "2026-09-28",
+    ]
+
+
+def test_units_mi_in_text_and_km_in_json() -> None:
+    text = CliRunner().invoke(main, ["weeks", str(SAMPLE), "--units", "mi"]).stdout
+    assert text.splitlines()[0].split()[2] == "mi"
+    assert "28.6" in text  # the 46.0 km week in miles
+    records = json.loads(
+        CliRunner().invoke(main, ["weeks", str(SAMPLE), "--units", "mi", "--json"]).stdout
+    )
+    assert max(r["distance_km"] for r in records) == pytest.approx(46.0, abs=0.1)
+
+
+def test_week_start_override(folder: Path) -> None:
+    monday = json.loads(CliRunner().invoke(main, ["weeks", str(folder), "--json"]).stdout)
+    sunday = json.loads(
+        CliRunner().invoke(main, ["weeks", str(folder), "--json", "--week-start", "sunday"]).stdout
+    )
+    from datetime import date
+
+    assert all(date.fromisoformat(w["week_start"]).weekday() == 0 for w in monday)
+    assert all(date.fromisoformat(w["week_start"]).weekday() == 6 for w in sunday)
+
+
+def test_timezone_override_is_validated_and_used(folder: Path) -> None:
+    bad = CliRunner().invoke(main, ["activities", str(folder), "--timezone", "Mars/Olympus"])
+    assert bad.exit_code == 1 and "--timezone" in bad.stderr
+    gpx_only = folder.parent / "gpx-only"
+    gpx_only.mkdir()
+    shutil.copy(RUN_GPX, gpx_only / RUN_GPX.name)  # a GPX in UTC: local time from the zone
+    args = ["activities", str(gpx_only), "--json", "--timezone", "Asia/Tokyo"]
+    (record,) = json.loads(CliRunner().invoke(main, args).stdout)
+    assert record["timezone"] == "Asia/Tokyo"
+    assert record["start_local"].endswith("+09:00")
+
+
+def test_athlete_selects_from_a_roster(tmp_path: Path, corpus_dir: Path) -> None:
+    for name, source in (("ann", RUN_FIT), ("bob", RUN_GPX)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "loadwatch.toml").write_text(f'[athlete]\nname = "{name.title()}"\n')
+        shutil.copy(source, tmp_path / name / source.name)
+    both = json.loads(CliRunner().invoke(main, ["activities", str(tmp_path), "--json"]).stdout)
+    assert sorted(r["athlete"] for r in both) == ["Ann", "Bob"]
+    args = ["activities", str(tmp_path), "--json", "--athlete", "bob"]
+    only = json.loads(CliRunner().invoke(main, args).stdout)
+    assert [r["athlete"] for r in only] == ["Bob"]
+    missing = CliRunner().invoke(main, ["activities", str(tmp_path), "--athlete", "Cy"])
+    assert missing.exit_code == 1 and "athletes: Ann, Bob" in missing.stderr
