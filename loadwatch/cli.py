@@ -27,6 +27,7 @@ from .load.ruleset import ALARMS, SEVERITIES
 from .rules import check as check_findings
 from .rules import weekly_load
 from .settings import UNITS, WEEK_STARTS, SettingsOverride
+from .shoes import SHOE_FIELDS, shoe_records, shoe_table, shoe_text
 from .tables import (
     ACTIVITY_FIELDS,
     WEEK_FIELDS,
@@ -301,6 +302,30 @@ def check(selection: Selection, fmt: str | None, fail_on: str | None, notes: boo
         worst = max((SEVERITIES.index(f.severity) for f in findings), default=-1)
         if worst >= SEVERITIES.index(fail_on):
             sys.exit(3)
+
+
+@main.command()
+@_selection
+@click.option("--json", "fmt", flag_value="json", help="Print a JSON array to stdout.")
+@click.option("--csv", "fmt", flag_value="csv", help="Print CSV to stdout.")
+def shoes(selection: Selection, fmt: str | None) -> None:
+    """Each pair's mileage against the 300 and 500 mile replacement lines.
+
+    Pairs come from shoe-overrides.csv, a Strava export's gear column and the
+    [[shoes]] periods of loadwatch.toml, in that order; runs with no pair are
+    shown as unassigned, never guessed. The forecast is when the pair reaches
+    300 and 500 miles at your recent use of it.
+
+    Example:
+
+        loadwatch shoes sample_data/ --json
+    """
+    result = _import(selection)
+    try:
+        records = shoe_records(shoe_table(result))
+    except LoadwatchError as exc:
+        _fail(exc)
+    _emit(records, SHOE_FIELDS, fmt, lambda: shoe_text(records, _units(result)))
 
 
 if __name__ == "__main__":  # pragma: no cover

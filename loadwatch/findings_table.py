@@ -24,6 +24,7 @@ FINDING_FIELDS = (
     "message",
     "source",
     "evidence",
+    "shoe",
 )
 
 

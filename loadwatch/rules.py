@@ -18,7 +18,9 @@ them beside their week; filter with :func:`alarms`.
 
 Rule ids (a public contract): ``weekly-increase``, ``long-run-spike``,
 ``acute-chronic``, ``hill-increase``, ``speedwork-increase``,
-``return-from-layoff``; notes: ``heat-note``, ``cross-training-note``,
+``return-from-layoff``, ``shoe-mileage``, ``shoe-drop-change`` (the shoe
+rules need an import's settings and folders, so only :func:`check` runs them;
+see :mod:`loadwatch.shoes`); notes: ``heat-note``, ``cross-training-note``,
 ``beginner-note``.
 """
 
@@ -43,6 +45,7 @@ from .load.ruleset import (
     load_rules,
     parse_rules,
 )
+from .shoes import shoe_findings
 from .weekly import WeekStart, weekly_table
 
 if TYPE_CHECKING:
@@ -61,6 +64,7 @@ FINDING_COLUMNS = (
     "message",
     "source",
     "evidence",
+    "shoe",
 )
 
 __all__ = [
@@ -164,6 +168,10 @@ def evaluate(
     findings += notes.heat_notes(timeline, rules, week_start=week_start)
     findings += notes.cross_training_notes(timeline, rules, week_start=week_start)
     findings += notes.beginner_notes(timeline, rules, week_start=week_start)
+    return _ordered(findings)
+
+
+def _ordered(findings: Iterable[Finding]) -> list[Finding]:
     order = {severity: i for i, severity in enumerate(reversed(SEVERITIES))}
     return sorted(findings, key=lambda f: (f.athlete, f.date, order[f.severity], f.rule))
 
@@ -172,15 +180,18 @@ def check(result: ImportResult, rules: RuleSet | None = None) -> list[Finding]:
     """Every finding for an import (:func:`loadwatch.import_activities`).
 
     Uses the timeline, the laps, ``result.profiles`` where present and each
-    athlete's ``week_start``; see :func:`evaluate`.
+    athlete's ``week_start``; see :func:`evaluate`. Adds the shoe findings
+    (:func:`loadwatch.shoes.shoe_findings`: ``shoe-mileage``, ``shoe-drop-change``).
     """
-    return evaluate(
+    rules = rules or load_rules()
+    findings = evaluate(
         result.timeline,
         result.laps,
         _profiles_of(result),
         week_start=_week_starts_of(result),
         rules=rules,
     )
+    return _ordered([*findings, *shoe_findings(result, rules)])
 
 
 def alarms(findings: Iterable[Finding]) -> list[Finding]:

@@ -157,7 +157,10 @@ def test_check_json_fields_and_story(sample_findings: list[dict]) -> None:
     } <= rules
     assert ("long-run-spike", "2026-07-26") in fired
     high = [f for f in sample_findings if f["severity"] == "high"]
-    assert [(f["rule"], f["week_start"]) for f in high] == [("weekly-increase", "2026-07-06")]
+    assert [(f["rule"], f["week_start"]) for f in high] == [
+        ("weekly-increase", "2026-07-06"),
+        ("shoe-mileage", "2026-08-17"),  # Trainer A passes 500 miles (a replacement reminder)
+    ]
 
 
 def test_check_fail_on_and_notes() -> None:
@@ -253,3 +256,17 @@ def test_athlete_selects_from_a_roster(tmp_path: Path, corpus_dir: Path) -> None
     assert [r["athlete"] for r in only] == ["Bob"]
     missing = CliRunner().invoke(main, ["activities", str(tmp_path), "--athlete", "Cy"])
     assert missing.exit_code == 1 and "athletes: Ann, Bob" in missing.stderr
+
+
+def test_shoes_json_and_text() -> None:
+    from loadwatch.shoes import SHOE_FIELDS
+
+    result = CliRunner().invoke(main, ["shoes", str(SAMPLE), "--json"])
+    assert result.exit_code == 0, result.output
+    pairs = {r["shoe"]: r for r in json.loads(result.stdout)}
+    assert list(pairs["Trainer A"]) == list(SHOE_FIELDS)
+    assert pairs["Trainer A"]["status"] == "high"
+    assert pairs["Trainer A"]["forecast_500mi"] == "2026-08-23"
+    assert pairs["Racer B"]["status"] == "ok"
+    text = CliRunner().invoke(main, ["shoes", str(SAMPLE), "--units", "mi"]).stdout
+    assert "Trainer A" in text and "mi" in text

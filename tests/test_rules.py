@@ -56,6 +56,8 @@ def test_rules_file_is_package_data_with_every_public_id() -> None:
         "hill-increase",
         "speedwork-increase",
         "return-from-layoff",
+        "shoe-mileage",
+        "shoe-drop-change",
     )
 
 

@@ -34,6 +34,8 @@ RULE_IDS = (
     "hill-increase",
     "speedwork-increase",
     "return-from-layoff",
+    "shoe-mileage",
+    "shoe-drop-change",
 )
 #: Note ids (findings of severity ``note``).
 NOTE_IDS = ("heat-note", "cross-training-note", "beginner-note")
@@ -122,6 +124,8 @@ class Finding:
         Published source(s) with DOI.
     evidence
         One of :data:`EVIDENCE_LABELS`.
+    shoe
+        The pair of shoes a shoe rule is about; None for every other rule.
     """
 
     athlete: str
@@ -135,6 +139,7 @@ class Finding:
     message: str
     source: str
     evidence: str
+    shoe: str | None = None
 
     @property
     def is_alarm(self) -> bool:

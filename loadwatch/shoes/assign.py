@@ -1,0 +1,293 @@
+"""Which pair each run was run in, and where that came from.
+
+Order of precedence (the first that names a pair wins):
+
+1. ``shoe-overrides.csv`` — a file (by name) or a local day → a pair, or an
+   empty ``shoe`` for "in no tracked pair" (see :mod:`loadwatch.shoes.sources`).
+2. The gear of a Strava export — ``activities.csv`` ``Activity Gear``, matched
+   to the run by its file (also a file merged into the run as a duplicate).
+   A Strava activity without gear says nothing and falls through to 3.
+3. The ``[[shoes]]`` periods of ``loadwatch.toml`` (``from`` … ``until``, both
+   local days, inclusive). Where two periods cover the day (two pairs in
+   rotation) the run is left unassigned: loadwatch does not guess which pair.
+
+Runs matched by none of these are *unassigned*: counted and shown, never
+given an invented pair. Only runs (``is_run``) are assigned; rides, swims and
+walks never add to a shoe. A duplicate file is merged into one timeline row
+at import, so it cannot count twice.
+
+Names are matched without regard to case: a Strava gear called like a
+``[[shoes]]`` entry is that pair, and takes its ``drop_mm`` and ``start_km``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from ..timeline import ImportResult
+from .sources import (
+    OVERRIDES_FILE,
+    Overrides,
+    StravaExport,
+    read_overrides,
+    read_strava_export,
+    search_folders,
+)
+
+#: Columns of :func:`assign_shoes` (indexed by ``activity_id``).
+ASSIGNMENT_COLUMNS = ("athlete", "start_local", "distance_km", "shoe", "source", "note")
+#: Values of the ``source`` column, strongest first; ``None`` for unassigned runs.
+SOURCES = ("override", "strava", "settings")
+
+
+@dataclass(frozen=True)
+class ShoeInfo:
+    """One pair of one athlete, as loadwatch knows it.
+
+    Attributes
+    ----------
+    name
+        The pair's name (the ``[[shoes]]`` spelling where there is one).
+    drop_mm
+        Heel-to-toe drop [mm], or None where unknown.
+    start_km
+        Distance run in the pair before these records [km].
+    minimalist
+        Marked ``minimalist = true`` in ``loadwatch.toml``.
+    brand, model
+        From ``loadwatch.toml`` or the Strava export's ``shoes.csv``.
+    retired
+        The ``until`` day of its ``[[shoes]]`` period (the pair was put away), or None.
+    """
+
+    name: str
+    drop_mm: float | None = None
+    start_km: float = 0.0
+    minimalist: bool = False
+    brand: str | None = None
+    model: str | None = None
+    retired: date | None = None
+
+
+@dataclass
+class AthleteSources:
+    """The shoe information found for one athlete."""
+
+    root: Path | None
+    overrides: Overrides = field(default_factory=Overrides)
+    strava: list[StravaExport] = field(default_factory=list)
+
+
+def _row_files(file: object, merged_from: object) -> list[str]:
+    """The file of a timeline row and the files merged into it as duplicates."""
+    return [str(file), *(f for f in str(merged_from or "").split("; ") if f)]
+
+
+def _files_of(rows: pd.DataFrame) -> list[str]:
+    files: list[str] = []
+    for file, merged in zip(rows["file"], rows["merged_from"], strict=True):
+        files += _row_files(file, merged)
+    return files
+
+
+def athlete_sources(
+    result: ImportResult, folders: Mapping[str, str | Path] | None = None
+) -> dict[str, AthleteSources]:
+    """Find and read each athlete's ``shoe-overrides.csv`` and Strava export CSVs.
+
+    Parameters
+    ----------
+    result
+        An import (:func:`loadwatch.import_activities`).
+    folders
+        Athlete → folder, where it is not the folder of its ``loadwatch.toml``
+        (e.g. the PATH given on the command line for a folder without one).
+
+    Raises
+    ------
+    SettingsError
+        A ``shoe-overrides.csv`` is malformed, or a CSV cannot be read.
+    """
+    folders = folders or {}
+    timeline = result.timeline
+    names = list(dict.fromkeys([*result.settings, *timeline["athlete"].unique()]))
+    out: dict[str, AthleteSources] = {}
+    for athlete in names:
+        settings = result.settings.get(athlete)
+        root: Path | None = None
+        if athlete in folders:
+            root = Path(folders[athlete])
+        elif settings is not None and settings.path is not None:
+            root = settings.path.parent
+        rows = timeline[timeline["athlete"] == athlete]
+        sources = AthleteSources(root)
+        for folder in search_folders(_files_of(rows), root):
+            overrides = folder / OVERRIDES_FILE
+            if overrides.is_file():
+                read_overrides(overrides, into=sources.overrides)
+            export = read_strava_export(folder)
+            if export is not None:
+                sources.strava.append(export)
+        out[athlete] = sources
+    return out
+
+
+def _canonical(names: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in names:
+        out.setdefault(name.strip().lower(), name.strip())
+    return out
+
+
+def _name(canonical: dict[str, str], name: str | None) -> str | None:
+    if name is None or not name.strip():
+        return None
+    return canonical.setdefault(name.strip().lower(), name.strip())
+
+
+def assign_shoes(
+    result: ImportResult,
+    *,
+    folders: Mapping[str, str | Path] | None = None,
+    sources: Mapping[str, AthleteSources] | None = None,
+) -> pd.DataFrame:
+    """The pair of every run, and where that came from.
+
+    Parameters
+    ----------
+    result
+        An import (:func:`loadwatch.import_activities`).
+    folders
+        See :func:`athlete_sources`.
+    sources
+        Already-read sources (from :func:`athlete_sources`); read when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run (``is_run``), indexed by ``activity_id``, sorted by
+        athlete and start, with :data:`ASSIGNMENT_COLUMNS`: ``athlete``,
+        ``start_local``, ``distance_km`` [km], ``shoe`` (None: unassigned),
+        ``source`` (one of :data:`SOURCES`, None when unassigned) and ``note``
+        (which line, activity or period decided, or why there is no pair).
+    """
+    if sources is None:
+        sources = athlete_sources(result, folders)
+    runs = result.timeline[result.timeline["is_run"]]
+    runs = runs.sort_values(["athlete", "start_local"], kind="stable")
+    records = []
+    for athlete, group in runs.groupby("athlete", sort=False):
+        settings = result.settings.get(str(athlete))
+        periods = settings.shoes if settings is not None else ()
+        found = sources.get(str(athlete)) or AthleteSources(None)
+        canonical = _canonical(
+            [p.name for p in periods] + [s.name for e in found.strava for s in e.shoes]
+        )
+        for row in group.itertuples(index=False):
+            files = _row_files(row.file, row.merged_from)
+            day: date = row.start_local.date()
+            shoe, source, note = _assign_one(files, day, found, periods, canonical)
+            records.append(
+                {
+                    "activity_id": row.activity_id,
+                    "athlete": athlete,
+                    "start_local": row.start_local,
+                    "distance_km": float(row.distance_km),
+                    "shoe": shoe,
+                    "source": source,
+                    "note": note,
+                }
+            )
+    frame = pd.DataFrame(records, columns=["activity_id", *ASSIGNMENT_COLUMNS])
+    frame["start_local"] = pd.to_datetime(frame["start_local"]).astype("datetime64[ns]")
+    frame["distance_km"] = frame["distance_km"].astype("float64")
+    for column in ("shoe", "source", "note"):  # None, not NaN, where there is none
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame.set_index("activity_id")
+
+
+def _assign_one(
+    files: list[str],
+    day: date,
+    found: AthleteSources,
+    periods: Iterable,
+    canonical: dict[str, str],
+) -> tuple[str | None, str | None, str]:
+    override = found.overrides.find(files, day)
+    if override is not None:
+        where = f"{OVERRIDES_FILE} line {override.line}"
+        if override.shoe is None:
+            return None, "override", f"in no tracked pair ({where})"
+        return _name(canonical, override.shoe), "override", where
+    for export in found.strava:
+        activity = export.find(files)
+        if activity is not None and activity.gear:
+            return (
+                _name(canonical, activity.gear),
+                "strava",
+                f"Strava activity {activity.activity_id or activity.filename}",
+            )
+    covering = [p for p in periods if p.start <= day and (p.until is None or day <= p.until)]
+    if len(covering) == 1:
+        period = covering[0]
+        until = period.until.isoformat() if period.until else "on"
+        return period.name, "settings", f"[[shoes]] {period.name} ({period.start} to {until})"
+    if covering:
+        names = ", ".join(p.name for p in covering)
+        return (
+            None,
+            None,
+            f"{len(covering)} [[shoes]] periods cover {day} ({names}): "
+            f"name the pair in {OVERRIDES_FILE}",
+        )
+    return None, None, "no pair: no override, no Strava gear and no [[shoes]] period"
+
+
+def known_shoes(
+    result: ImportResult,
+    assignments: pd.DataFrame,
+    sources: Mapping[str, AthleteSources] | None = None,
+) -> dict[str, dict[str, ShoeInfo]]:
+    """Every pair of every athlete: the ``[[shoes]]`` entries and the pairs runs were
+    assigned to, with drop, ``start_km``, brand and model where known.
+
+    Returns
+    -------
+    dict
+        athlete → pair name → :class:`ShoeInfo`, pairs in the order first known.
+    """
+    sources = sources or {}
+    athletes = list(dict.fromkeys([*result.settings, *assignments["athlete"].unique()]))
+    out: dict[str, dict[str, ShoeInfo]] = {}
+    for athlete in athletes:
+        settings = result.settings.get(athlete)
+        pairs: dict[str, ShoeInfo] = {}
+        for period in settings.shoes if settings is not None else ():
+            pairs[period.name.lower()] = ShoeInfo(
+                name=period.name,
+                drop_mm=period.drop_mm,
+                start_km=period.start_km,
+                minimalist=period.minimalist,
+                brand=period.brand,
+                model=period.model,
+                retired=period.until,
+            )
+        used = assignments.loc[assignments["athlete"] == athlete, "shoe"].dropna()
+        for name in used.unique():
+            pairs.setdefault(str(name).lower(), ShoeInfo(name=str(name)))
+        found = sources.get(athlete)
+        for export in found.strava if found is not None else ():
+            for shoe in export.shoes:
+                key = shoe.name.lower()
+                if key in pairs:
+                    info = pairs[key]
+                    pairs[key] = replace(
+                        info, brand=info.brand or shoe.brand, model=info.model or shoe.model
+                    )
+        out[athlete] = {info.name: info for info in pairs.values()}
+    return out

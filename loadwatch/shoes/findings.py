@@ -1,0 +1,342 @@
+"""The shoe rules: ``shoe-mileage`` and ``shoe-drop-change`` (numbers in ``rules.toml``).
+
+``shoe-mileage`` is a *replacement reminder*, not an injury-risk flag: a
+caution on the run that takes a pair to 300 miles (482.8 km), a high on the
+run that takes it to 500 miles (804.7 km). No trial fixes these numbers;
+podiatrists (AAPSM) suggest 350–500 miles, earlier for heavier runners, and
+mileage also depends on the surface. In a lab study, 200 miles of wear changed
+runners' gait but not the peak impact force or loading rate (Kong et al. 2009).
+
+``shoe-drop-change`` is a caution on the first run in a pair (or the first
+after ``lookback_days`` without it) whose heel-to-toe drop is 4 mm or more
+lower than the lowest drop of the pairs run in during the previous
+``lookback_days`` days, or that is marked minimalist when none of those was.
+A lower drop moves load from the knee to the calf and Achilles; the trials
+disagree on injuries (Malisoux et al. 2016: no overall effect, fewer injuries
+with a low drop in occasional runners, more in regular runners; Ryan et al.
+2014 and Fuller et al. 2017: more calf and shin pain in minimalist shoes,
+most in heavier runners and above 35 km a week), so the advice is to bring the
+new pair in gradually.
+
+References
+----------
+AAPSM (American Academy of Podiatric Sports Medicine), Q&A on replacing
+running shoes (M. Lowe, DPM). aapsm.org/ct0598.html
+
+Kong PW et al. Running in new and worn shoes: a comparison of three types of
+cushioning footwear. *Br J Sports Med* 2009;43:745–749. PMID 18801775
+
+Malisoux L et al. Influence of the heel-to-toe drop of standard cushioned
+running shoes on injury risk in leisure-time runners: a randomized controlled
+trial with 6-month follow-up. *Am J Sports Med* 2016;44(11):2933–2940.
+doi:10.1177/0363546516654690
+
+Ryan M et al. Examining injury risk and pain perception in runners using
+minimalist footwear. *Br J Sports Med* 2014;48(16):1257–1262.
+doi:10.1136/bjsports-2012-092061
+
+Fuller JT et al. Body mass and weekly training distance influence the pain
+and injuries experienced by runners using minimalist shoes: a randomized
+controlled trial. *Am J Sports Med* 2017;45(5):1162–1170.
+doi:10.1177/0363546516682497
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..load.ruleset import Finding, Rule, RuleSet, load_rules
+from ..timeline import ImportResult
+from ..weekly import week_start_of
+from .assign import ShoeInfo, assign_shoes, athlete_sources, known_shoes
+from .mileage import MILE_KM, MILEAGE_RULE, crossings, line_km, shoe_progress
+
+#: Rule id of the drop rule.
+DROP_RULE = "shoe-drop-change"
+#: The shoe rule ids (a public contract).
+SHOE_RULE_IDS = (MILEAGE_RULE, DROP_RULE)
+
+
+@dataclass(frozen=True)
+class ShoeFinding(Finding):
+    """A :class:`~loadwatch.load.ruleset.Finding` of a shoe rule, naming the pair.
+
+    Attributes
+    ----------
+    shoe
+        The pair's name.
+    """
+
+    shoe: str | None = None
+
+
+def _finding(
+    rule: Rule,
+    *,
+    athlete: str,
+    day: date,
+    week_start: str,
+    shoe: str,
+    severity: str,
+    value: float,
+    message: str,
+) -> ShoeFinding:
+    first_day = week_start_of(pd.Series([pd.Timestamp(day)]), week_start).iloc[0]
+    return ShoeFinding(
+        athlete=athlete,
+        rule=rule.id,
+        severity=severity,
+        date=day,
+        week_start=pd.Timestamp(first_day).date(),
+        value=value,
+        threshold=rule.band(severity),
+        unit=rule.unit,
+        message=message,
+        source=rule.source,
+        evidence=rule.evidence,
+        shoe=shoe,
+    )
+
+
+def _week_start(week_start: str | Mapping[str, str], athlete: str) -> str:
+    return week_start if isinstance(week_start, str) else week_start.get(athlete, "monday")
+
+
+def _distance(km: float) -> str:
+    return f"{km:.1f} km ({km / MILE_KM:.0f} miles)"
+
+
+def _mileage_message(row: Any, rule: Rule, severity: str, info: ShoeInfo) -> str:
+    line = line_km(rule, severity)
+    day = pd.Timestamp(row.start_local).date()
+    total = row.total_km
+    before = f", {info.start_km:.0f} km of them before these records" if info.start_km else ""
+    if row.already:
+        what = (
+            f"{row.shoe} was already past {_distance(line)} when these records begin "
+            f"({total:.1f} km after the run on {day}{before})."
+        )
+    else:
+        what = (
+            f"{row.shoe} reached {_distance(line)} on the run of {day}: "
+            f"{total:.1f} km ({total / MILE_KM:.0f} miles) in all{before}."
+        )
+    why = (
+        "This is a replacement reminder, not an injury risk (a consensus heuristic), and a "
+        f"pair lasts less for a heavier runner or on rough surfaces. {rule.evidence_note} "
+        f"({rule.short})"
+    )
+    if severity == "high":
+        advice = (
+            "Next week: if the midsole looks creased or the cushioning feels flat, retire the "
+            "pair for running, and bring the new one in over a few runs."
+        )
+    else:
+        advice = (
+            "Next week: look at the midsole and the outsole for wear, and plan the next pair "
+            "so it can join the rotation before this one is worn out."
+        )
+    return f"{what} {why} {advice}"
+
+
+def mileage_findings(
+    progress: pd.DataFrame,
+    shoes: Mapping[str, Mapping[str, ShoeInfo]],
+    rule: Rule,
+    *,
+    week_start: str | Mapping[str, str] = "monday",
+) -> list[Finding]:
+    """``shoe-mileage`` findings: one per pair and band, dated on the crossing run.
+
+    Parameters
+    ----------
+    progress
+        :func:`~loadwatch.shoes.mileage.shoe_progress`.
+    shoes
+        :func:`~loadwatch.shoes.known_shoes`.
+    rule
+        The ``shoe-mileage`` rule (bands in ``rule.unit``, miles).
+    week_start
+        ``"monday"``/``"sunday"`` or athlete → week start.
+
+    A pair already past a line before its first run here is flagged on that
+    first run, with only its highest band.
+    """
+    findings: list[Finding] = []
+    # Pairs past the high line before these records: their first run gets the high only.
+    past_high: set[tuple[str, str]] = set()
+    for severity in ("high", "caution"):
+        if math.isinf(rule.band(severity)):
+            continue
+        line = line_km(rule, severity)
+        for row in crossings(progress, line).itertuples(index=False):
+            key = (row.athlete, row.shoe)
+            if severity == "caution" and row.already and key in past_high:
+                continue
+            if severity == "high" and row.already:
+                past_high.add(key)
+            info = shoes.get(row.athlete, {}).get(row.shoe, ShoeInfo(row.shoe))
+            findings.append(
+                _finding(
+                    rule,
+                    athlete=row.athlete,
+                    day=pd.Timestamp(row.start_local).date(),
+                    week_start=_week_start(week_start, row.athlete),
+                    shoe=row.shoe,
+                    severity=severity,
+                    value=round(row.total_km / MILE_KM if rule.unit == "mi" else row.total_km, 1),
+                    message=_mileage_message(row, rule, severity, info),
+                )
+            )
+    return findings
+
+
+def _drop(info: ShoeInfo | None) -> str:
+    if info is None:
+        return "unknown drop"
+    parts = []
+    if info.drop_mm is not None:
+        parts.append(f"{info.drop_mm:g} mm drop")
+    if info.minimalist:
+        parts.append("minimalist")
+    return ", ".join(parts) or "unknown drop"
+
+
+def drop_change_findings(
+    assignments: pd.DataFrame,
+    shoes: Mapping[str, Mapping[str, ShoeInfo]],
+    rule: Rule,
+    *,
+    week_start: str | Mapping[str, str] = "monday",
+) -> list[Finding]:
+    """``shoe-drop-change`` findings: a caution on the first run in a lower-drop pair.
+
+    Parameters
+    ----------
+    assignments
+        :func:`~loadwatch.shoes.assign_shoes`.
+    shoes
+        :func:`~loadwatch.shoes.known_shoes` (drop and ``minimalist`` per pair).
+    rule
+        The ``shoe-drop-change`` rule: band ``caution`` [mm lower], param ``lookback_days``.
+    week_start
+        ``"monday"``/``"sunday"`` or athlete → week start.
+
+    Returns
+    -------
+    list of Finding
+        :class:`ShoeFinding`; ``value`` is how much lower the new drop is [mm]
+        (NaN for a minimalist pair of unknown drop), ``threshold`` the band.
+    """
+    lookback = timedelta(days=int(rule.param("lookback_days")))
+    band = rule.band("caution")
+    findings: list[Finding] = []
+    runs = assignments[assignments["shoe"].notna()].sort_values(
+        ["athlete", "start_local"], kind="stable"
+    )
+    for athlete, group in runs.groupby("athlete", sort=False):
+        pairs = shoes.get(str(athlete), {})
+        last_used: dict[str, pd.Timestamp] = {}
+        history: list[tuple[pd.Timestamp, str]] = []
+        for row in group.itertuples(index=False):
+            start = pd.Timestamp(row.start_local)
+            new = pairs.get(row.shoe)
+            fresh = row.shoe not in last_used or start - last_used[row.shoe] > lookback
+            if fresh and new is not None and (new.drop_mm is not None or new.minimalist):
+                before = {s for t, s in history if start - t <= lookback and s != row.shoe}
+                old = [pairs[s] for s in before if s in pairs]
+                drops = [p.drop_mm for p in old if p.drop_mm is not None]
+                lower = min(drops) - new.drop_mm if drops and new.drop_mm is not None else math.nan
+                minimalist = bool(new.minimalist and old and not any(p.minimalist for p in old))
+                if (not math.isnan(lower) and lower >= band) or minimalist:
+                    findings.append(
+                        _finding(
+                            rule,
+                            athlete=str(athlete),
+                            day=start.date(),
+                            week_start=_week_start(week_start, str(athlete)),
+                            shoe=row.shoe,
+                            severity="caution",
+                            value=round(lower, 1) if not math.isnan(lower) else math.nan,
+                            message=_drop_message(
+                                new, old, lower, start.date(), rule, last_used.get(row.shoe)
+                            ),
+                        )
+                    )
+            last_used[row.shoe] = start
+            history.append((start, row.shoe))
+    return findings
+
+
+def _drop_message(
+    new: ShoeInfo,
+    old: list[ShoeInfo],
+    lower: float,
+    day: date,
+    rule: Rule,
+    last_used: pd.Timestamp | None,
+) -> str:
+    days = int(rule.param("lookback_days"))
+    previous = ", ".join(f"{p.name} ({_drop(p)})" for p in sorted(old, key=lambda p: p.name))
+    change = f": {lower:g} mm lower" if not math.isnan(lower) else ""
+    if last_used is None:
+        first = f"First run in {new.name} ({_drop(new)}) on {day}"
+    else:
+        gap = (pd.Timestamp(day) - last_used.normalize()).days
+        first = f"Back in {new.name} ({_drop(new)}) on {day} after {gap} days without it"
+    what = f"{first}, after {previous} in the previous {days} days{change}."
+    why = (
+        "A lower drop or a minimalist shoe asks more of the calf and Achilles. "
+        f"{rule.evidence_note} ({rule.short})"
+    )
+    advice = (
+        "Next weeks: bring the new pair in gradually: short easy runs in it at first, "
+        "the long run and hard sessions in the old pair; and ease off if the calf or "
+        "Achilles stays sore the next morning."
+    )
+    return f"{what} {why} {advice}"
+
+
+def shoe_findings(
+    result: ImportResult,
+    rules: RuleSet | Mapping[str, Rule] | None = None,
+    *,
+    folders: Mapping[str, str | Path] | None = None,
+    assignments: pd.DataFrame | None = None,
+) -> list[Finding]:
+    """Every ``shoe-mileage`` and ``shoe-drop-change`` finding of an import.
+
+    Parameters
+    ----------
+    result
+        An import (:func:`loadwatch.import_activities`); each athlete's
+        ``week_start`` is used.
+    rules
+        A rule set holding both shoe rules; the packaged ``rules.toml`` by default.
+    folders, assignments
+        See :func:`~loadwatch.shoes.shoe_table`.
+
+    Returns
+    -------
+    list of Finding
+        :class:`ShoeFinding` objects (a ``Finding`` with ``shoe``), sorted by
+        athlete, date and rule.
+    """
+    rules = rules if rules is not None else load_rules()
+    sources = athlete_sources(result, folders)
+    if assignments is None:
+        assignments = assign_shoes(result, sources=sources)
+    shoes = known_shoes(result, assignments, sources)
+    week_start = {name: s.week_start for name, s in result.settings.items()}
+    findings = mileage_findings(
+        shoe_progress(assignments, shoes), shoes, rules[MILEAGE_RULE], week_start=week_start
+    )
+    findings += drop_change_findings(assignments, shoes, rules[DROP_RULE], week_start=week_start)
+    return sorted(findings, key=lambda f: (f.athlete, f.date, f.rule, f.severity))
