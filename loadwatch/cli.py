@@ -24,6 +24,7 @@ from . import __version__
 from .errors import LoadwatchError
 from .findings_table import FINDING_FIELDS, finding_records
 from .load.ruleset import ALARMS, SEVERITIES
+from .report import summary_text, write_report
 from .rules import check as check_findings
 from .rules import weekly_load
 from .settings import UNITS, WEEK_STARTS, SettingsOverride
@@ -302,6 +303,43 @@ def check(selection: Selection, fmt: str | None, fail_on: str | None, notes: boo
         worst = max((SEVERITIES.index(f.severity) for f in findings), default=-1)
         if worst >= SEVERITIES.index(fail_on):
             sys.exit(3)
+
+
+@main.command()
+@_selection
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write: one self-contained file (charts inline) that opens offline.",
+)
+def report(selection: Selection, output: Path) -> None:
+    """A short summary here, and one HTML report to open offline or mail.
+
+    The summary says what is risky now, since when, and what to do this week.
+    The HTML file adds the charts (weekly distance against the +10% and +30%
+    lines, each run against the longest of the previous 30 days, the
+    acute:chronic ratio, climbing, fast running, shoe mileage, a timeline of
+    findings), every finding explained with its numbers and source, and the
+    red flags that need a doctor, not a training plan. A roster (a folder of
+    athletes) gives one report with an index, riskiest athlete first.
+    --until reports as of that day.
+
+    Example:
+
+        loadwatch report sample_data/ -o avery.html
+    """
+    result = _import(selection)
+    try:
+        findings = check_findings(result)
+        written = write_report(result, output, findings=findings, as_of=selection.until)
+        text = summary_text(result, findings, as_of=selection.until)
+    except LoadwatchError as exc:
+        _fail(exc)
+    click.echo(text)
+    click.echo(f"Report written to {written}")
 
 
 @main.command()

@@ -1,0 +1,53 @@
+"""Reports: a short terminal summary and one self-contained HTML file (charts inline).
+
+::
+
+    import loadwatch as lw
+    from loadwatch.report import summary_text, write_report
+
+    result = lw.import_activities("sample_data/")
+    findings = lw.check(result)
+    print(summary_text(result, findings))               # at most 25 lines for one runner
+    write_report(result, "report.html", findings=findings)  # opens offline, can be mailed
+
+A folder of athletes (a coach's roster) gives one report with an index table,
+riskiest first, and a section per athlete.
+
+==============  ==============================================================
+module          what
+==============  ==============================================================
+``model``       everything a report says, computed once (:func:`build_report_data`)
+``frames``      chart-ready tables from the load engine's own functions
+``charts``      matplotlib figures (Agg canvas): one function per chart
+``gallery``     one athlete's charts as PNG with titles, alt text and captions
+``html``        the self-contained HTML page (:func:`write_report`)
+``roster``      the coach's index, riskiest first
+``summary``     the terminal summary (:func:`summary_text`)
+``medical``     the fixed "not medical advice" block (red flags)
+==============  ==============================================================
+"""
+
+from __future__ import annotations
+
+from .gallery import CHART_TITLES, ChartImage, athlete_charts, athlete_figures
+from .html import render, render_html, write_report
+from .model import OPEN_DAYS, AthleteView, ReportData, build_report_data
+from .roster import index_rows
+from .summary import summary_from_data, summary_text
+
+__all__ = [
+    "CHART_TITLES",
+    "OPEN_DAYS",
+    "AthleteView",
+    "ChartImage",
+    "ReportData",
+    "athlete_charts",
+    "athlete_figures",
+    "build_report_data",
+    "index_rows",
+    "render",
+    "render_html",
+    "summary_from_data",
+    "summary_text",
+    "write_report",
+]

@@ -1,0 +1,380 @@
+"""What a report says, computed once: per athlete, the latest week, open findings, shoes due.
+
+:func:`build_report_data` runs the engine (weekly table, findings, the chart
+tables of :mod:`loadwatch.report.frames`, the shoe table where available) and
+splits everything by athlete. The terminal summary, the HTML report and the
+coach's roster index all read the same :class:`ReportData`, so they agree.
+
+*Open* findings are the alarms (caution or high) dated within
+:data:`OPEN_DAYS` days of the report date, or later (a weekly finding is dated
+on the last day of its week): the finding's week and the week after it, which
+its "next week" advice is about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from ..load.ruleset import SEVERITIES, Finding, Rule, RuleSet, load_rules
+from ..rules import check, weekly_load
+from ..settings import AthleteSettings
+from ..timeline import ImportResult
+from ..weekly import week_start_of
+from . import frames
+
+#: Alarms dated this many days before the report date, or later, are open [days].
+OPEN_DAYS = 14
+_NEXT = re.compile(r"\bNext weeks?:\s*")
+
+#: Kilometres in a mile.
+KM_PER_MI = 1.609344
+#: Shoe reminder lines [mi] (AAPSM: 350–500 mi; loadwatch reminds from 300).
+SHOE_LINES_MI = (300.0, 500.0)
+
+__all__ = [
+    "KM_PER_MI",
+    "OPEN_DAYS",
+    "SHOE_LINES_MI",
+    "AthleteView",
+    "ReportData",
+    "advice",
+    "build_report_data",
+    "distance",
+    "split_message",
+    "until",
+]
+
+
+def distance(value_km: float, units: str, digits: int = 1) -> str:
+    """``43.5 km`` or ``27.0 mi`` from a distance in km; ``-`` for a missing value."""
+    if value_km is None or pd.isna(value_km):
+        return "-"
+    if units == "mi":
+        return f"{value_km / KM_PER_MI:.{digits}f} mi"
+    return f"{value_km:.{digits}f} km"
+
+
+def split_message(message: str) -> tuple[str, str]:
+    """A finding's message split into (what happened and why, what to do next).
+
+    The engine ends every message with ``Next week: …`` (or ``Next weeks: …``); a
+    message without it is returned whole with an empty second part.
+    """
+    match = _NEXT.search(message)
+    if match is None:
+        return message.strip(), ""
+    return message[: match.start()].strip(), message[match.end() :].strip()
+
+
+def advice(finding: Finding) -> str:
+    """The "what to do next week" part of a finding's message (may be empty)."""
+    return split_message(finding.message)[1]
+
+
+@dataclass
+class AthleteView:
+    """Everything the report shows about one athlete.
+
+    Attributes
+    ----------
+    name
+        Athlete name (from ``loadwatch.toml`` or the folder; untrusted text).
+    settings
+        The athlete's settings (``units``, ``week_start``, shoes).
+    timeline
+        This athlete's activities (all sports).
+    weeks
+        Weekly table (:func:`loadwatch.weekly_load`).
+    bands, runs, ratio, climbing, fast
+        Chart tables (:mod:`loadwatch.report.frames`) for this athlete.
+    shoes
+        Shoe table rows, or None where shoe tracking is unavailable.
+    findings
+        Every finding (alarms and notes), by date.
+    open_findings
+        The open alarms (see the module docstring), high first.
+    as_of
+        Report date (local day); None where the import holds no activity.
+    """
+
+    name: str
+    settings: AthleteSettings
+    timeline: pd.DataFrame
+    weeks: pd.DataFrame
+    bands: pd.DataFrame
+    runs: pd.DataFrame
+    ratio: pd.DataFrame
+    climbing: pd.DataFrame
+    fast: pd.DataFrame
+    shoes: pd.DataFrame | None
+    findings: list[Finding]
+    open_findings: list[Finding]
+    as_of: date | None
+
+    @property
+    def units(self) -> str:
+        """``km`` or ``mi`` (the athlete's setting) for text and charts."""
+        return self.settings.units
+
+    @property
+    def alarms(self) -> list[Finding]:
+        """Every caution and high finding, by date."""
+        return [f for f in self.findings if f.is_alarm]
+
+    @property
+    def notes(self) -> list[Finding]:
+        """Every note (context, never an alarm), by date."""
+        return [f for f in self.findings if not f.is_alarm]
+
+    def count(self, severity: str, *, open_only: bool = True) -> int:
+        """Number of findings of ``severity`` (open ones by default)."""
+        pool = self.open_findings if open_only else self.findings
+        return sum(f.severity == severity for f in pool)
+
+    @property
+    def level(self) -> str:
+        """``high``, ``caution`` or ``ok``: the worst open finding."""
+        for severity in ("high", "caution"):
+            if self.count(severity):
+                return severity
+        return "ok"
+
+    def risk_key(self) -> tuple:
+        """Sort key, riskiest first: open high, open caution, then all high and caution."""
+        return (
+            -self.count("high"),
+            -self.count("caution"),
+            -self.count("high", open_only=False),
+            -self.count("caution", open_only=False),
+            self.name.casefold(),
+        )
+
+    def week(self, week_start: pd.Timestamp) -> dict[str, Any]:
+        """One week: ``week_start`` (date), ``complete`` (ended by the report date),
+        ``distance_km``, ``runs``, ``longest_run_km``, ``established_km`` [km],
+        ``change_pct`` [%] and ``judged`` (by weekly-increase). A week without a row
+        in the weekly table (after the last run) has distance 0."""
+        rows = self.bands[self.bands["week_start"] == week_start]
+        weekly = self.weeks[self.weeks["week_start"] == week_start]
+        out: dict[str, Any] = {
+            "week_start": week_start.date(),
+            "complete": self.as_of is None
+            or self.as_of >= (week_start + pd.Timedelta(days=6)).date(),
+            "distance_km": 0.0,
+            "runs": 0,
+            "longest_run_km": 0.0,
+            "established_km": float("nan"),
+            "change_pct": float("nan"),
+            "judged": False,
+        }
+        if not weekly.empty:
+            row = weekly.iloc[0]
+            out.update(
+                distance_km=float(row["distance_km"]),
+                runs=int(row["runs"]),
+                longest_run_km=float(row["longest_run_km"]),
+            )
+        if not rows.empty:
+            row = rows.iloc[0]
+            out.update(
+                established_km=float(row["established_km"]),
+                change_pct=float(row["change_pct"]),
+                judged=bool(row["judged"]),
+            )
+        return out
+
+    def latest_week(self) -> dict[str, Any] | None:
+        """The week holding :attr:`as_of` (see :meth:`week`); None without a report date."""
+        if self.as_of is None:
+            return None
+        start = week_start_of(pd.Series([pd.Timestamp(self.as_of)]), self.settings.week_start)
+        return self.week(start.iloc[0])
+
+    def last_full_week(self) -> dict[str, Any] | None:
+        """The latest week that has ended by the report date (see :meth:`week`)."""
+        latest = self.latest_week()
+        if latest is None or latest["complete"]:
+            return latest
+        return self.week(pd.Timestamp(latest["week_start"]) - pd.Timedelta(days=7))
+
+    def open_by_rule(self) -> list[tuple[Finding, date, int]]:
+        """The open findings grouped by rule: ``(latest finding, since, how many)``.
+
+        Ordered by the worst severity in each group (high first), then the latest date.
+        """
+        order = {s: i for i, s in enumerate(SEVERITIES)}
+        groups: dict[str, list[Finding]] = {}
+        for finding in self.open_findings:
+            groups.setdefault(finding.rule, []).append(finding)
+        out = []
+        for group in groups.values():
+            latest = max(group, key=lambda f: f.date)
+            out.append((latest, self.since(latest), len(group)))
+        worst = {rule: max(order[f.severity] for f in group) for rule, group in groups.items()}
+        out.sort(key=lambda item: (-worst[item[0].rule], -item[0].date.toordinal()))
+        return out
+
+    def since(self, finding: Finding) -> date:
+        """The first date of the run of ``finding.rule`` findings that leads to ``finding``.
+
+        Findings of the same rule less than :data:`OPEN_DAYS` apart are one run
+        ("since the week of …").
+        """
+        dates = sorted(
+            f.date for f in self.alarms if f.rule == finding.rule and f.date <= finding.date
+        )
+        first = finding.date
+        for day in reversed(dates):
+            if (first - day).days <= OPEN_DAYS:
+                first = day
+            else:
+                break
+        return first
+
+    def shoes_due(self) -> pd.DataFrame | None:
+        """Pairs in use (``in_use``) at or past the first reminder line, most worn first.
+
+        None where shoe tracking is unavailable.
+        """
+        if self.shoes is None:
+            return None
+        table = self.shoes
+        due = table[table["in_use"] & table["status"].isin(["caution", "high"])]
+        return due.sort_values("distance_mi", ascending=False)
+
+
+@dataclass
+class ReportData:
+    """A whole report: the athletes (riskiest first), the rules and the import."""
+
+    athletes: list[AthleteView]
+    rules: RuleSet
+    result: ImportResult
+    as_of: date | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def is_roster(self) -> bool:
+        """More than one athlete: the report has an index table."""
+        return len(self.athletes) > 1
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule ``rule_id``, or None for a rule this rule set does not hold."""
+        return self.rules.get(rule_id)
+
+    def title(self, rule_id: str) -> str:
+        """A rule's title, or its id made readable where the rule set lacks it."""
+        rule = self.rule(rule_id)
+        return rule.title if rule is not None else rule_id.replace("-", " ").capitalize()
+
+
+def _report_date(timeline: pd.DataFrame) -> date | None:
+    if timeline.empty or timeline["start_local"].isna().all():
+        return None
+    return pd.Timestamp(timeline["start_local"].max()).date()
+
+
+def _mine(frame: pd.DataFrame | None, name: str) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    return frame[frame["athlete"] == name].reset_index(drop=True)
+
+
+def _names(result: ImportResult) -> list[str]:
+    names = list(result.report.athletes) or list(result.settings)
+    for name in result.timeline["athlete"].dropna().unique():
+        if name not in names:
+            names.append(str(name))
+    return names
+
+
+def until(result: ImportResult, as_of: date) -> ImportResult:
+    """The import as it stood at the end of the local day ``as_of``: later activities
+    (and their laps and speed profiles) are left out."""
+    keep = result.timeline["start_local"] < pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    timeline = result.timeline[keep].reset_index(drop=True)
+    ids = set(timeline["activity_id"])
+    laps = result.laps[result.laps["activity_id"].isin(ids)].reset_index(drop=True)
+    profiles = {key: value for key, value in result.profiles.items() if key in ids}
+    return ImportResult(timeline, laps, result.report, result.settings, profiles)
+
+
+def build_report_data(
+    result: ImportResult,
+    findings: list[Finding] | None = None,
+    rules: RuleSet | None = None,
+    *,
+    as_of: date | None = None,
+) -> ReportData:
+    """Compute everything a report shows.
+
+    Parameters
+    ----------
+    result
+        An import (:func:`loadwatch.import_activities`).
+    findings
+        :func:`loadwatch.check` of ``result``; computed when None.
+    rules
+        The rule set; the packaged ``rules.toml`` when None.
+    as_of
+        The report date (local day); by default the day of the last activity in the
+        import, so a report of old files describes their last week, not today. An
+        earlier date gives the report as it stood then: later activities are left
+        out and the findings are computed again from the rest (``findings`` is not
+        used).
+
+    Returns
+    -------
+    ReportData
+        Athletes sorted riskiest first (:meth:`AthleteView.risk_key`).
+    """
+    rules = rules or load_rules()
+    last = _report_date(result.timeline)
+    if as_of is not None and last is not None and as_of < last:
+        result, findings = until(result, as_of), None
+    if findings is None:
+        findings = check(result, rules)
+    timeline = result.timeline
+    week_start = {name: s.week_start for name, s in result.settings.items()}
+    weeks = weekly_load(result, rules)
+    tables = {
+        "bands": frames.weekly_bands(weeks, timeline, rules),
+        "runs": frames.long_runs(timeline, rules),
+        "ratio": frames.daily_ratio(timeline, rules),
+        "climbing": frames.climbing(timeline, rules, week_start),
+        "fast": frames.fast_weeks(weeks, rules),
+    }
+    as_of = as_of or last
+    shoe_frame = frames.shoes(result, rules, as_of)
+    opened = as_of - timedelta(days=OPEN_DAYS) if as_of is not None else None
+    order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
+    athletes = []
+    for name in _names(result):
+        mine = [f for f in findings if f.athlete == name]
+        open_findings = [f for f in mine if f.is_alarm and opened is not None and f.date > opened]
+        open_findings.sort(key=lambda f: (order[f.severity], f.date))
+        athletes.append(
+            AthleteView(
+                name=name,
+                settings=result.settings.get(name, AthleteSettings(name=name)),
+                timeline=_mine(timeline, name),
+                weeks=_mine(weeks, name),
+                shoes=_mine(shoe_frame, name),
+                findings=mine,
+                open_findings=open_findings,
+                as_of=as_of,
+                **{key: _mine(frame, name) for key, frame in tables.items()},
+            )
+        )
+    athletes.sort(key=AthleteView.risk_key)
+    return ReportData(athletes=athletes, rules=rules, result=result, as_of=as_of, findings=findings)
+
+
+def slug(text: str) -> str:
+    """A safe HTML id fragment: lower-case letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "athlete"

@@ -1,0 +1,105 @@
+"""The coach's index: one row per athlete, riskiest first.
+
+Risk order (:meth:`~loadwatch.report.model.AthleteView.risk_key`): most open
+high findings, then most open cautions, then most high and caution findings
+over the whole record, then name. *Open* is defined in
+:mod:`loadwatch.report.model` (the last two weeks).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from .model import ReportData, distance
+
+__all__ = ["INDEX_FIELDS", "index_html", "index_rows"]
+
+#: Keys of each :func:`index_rows` row.
+INDEX_FIELDS = (
+    "athlete",
+    "level",
+    "week_start",
+    "distance_km",
+    "change_pct",
+    "open_high",
+    "open_caution",
+    "high",
+    "caution",
+    "shoes_due",
+    "last_activity",
+)
+
+
+def index_rows(data: ReportData) -> list[dict[str, Any]]:
+    """One dict per athlete (:data:`INDEX_FIELDS`), in risk order.
+
+    ``week_start``, ``distance_km`` [km] and ``change_pct`` [%] describe the last
+    full week by the report date (``change_pct`` NaN where the week is not judged);
+    ``shoes_due`` lists the pairs in use past 300 miles (None without shoe tracking).
+    """
+    rows = []
+    for view in data.athletes:
+        week = view.last_full_week() or {}
+        due = view.shoes_due()
+        last = None if view.timeline.empty else view.timeline["start_local"].max()
+        rows.append(
+            {
+                "athlete": view.name,
+                "level": view.level,
+                "week_start": week.get("week_start"),
+                "distance_km": week.get("distance_km", float("nan")),
+                "change_pct": week.get("change_pct", float("nan"))
+                if week.get("judged")
+                else float("nan"),
+                "open_high": view.count("high"),
+                "open_caution": view.count("caution"),
+                "high": view.count("high", open_only=False),
+                "caution": view.count("caution", open_only=False),
+                "shoes_due": None if due is None else [str(s) for s in due["shoe"]],
+                "last_activity": None if last is None else pd.Timestamp(last).date(),
+                "units": view.units,
+            }
+        )
+    return rows
+
+
+def index_html(data: ReportData) -> str:
+    """The index table as HTML (names escaped; each row links to the athlete's section)."""
+    esc = html.escape
+    shoes = any(row["shoes_due"] is not None for row in index_rows(data))
+    head = (
+        "<tr><th>#</th><th>athlete</th><th>now</th><th>last week from</th>"
+        "<th class=num>distance</th><th class=num>change</th><th class=num>open high</th>"
+        "<th class=num>open caution</th><th class=num>all high / caution</th>"
+        + ("<th>shoes due</th>" if shoes else "")
+        + "<th>last activity</th></tr>"
+    )
+    rows = []
+    for number, row in enumerate(index_rows(data), start=1):
+        level = row["level"]
+        badge = {"high": "HIGH", "caution": "CAUTION"}.get(level, "ok")
+        change = "-" if pd.isna(row["change_pct"]) else f"{row['change_pct']:+.0f}%"
+        due = row["shoes_due"]
+        due_cell = f"<td>{esc(', '.join(due)) or 'none'}</td>" if shoes and due is not None else ""
+        if shoes and due is None:
+            due_cell = "<td>-</td>"
+        rows.append(
+            f'<tr class="{level}"><td>{number}</td>'
+            f'<td class="name"><a href="#athlete-{number}">{esc(row["athlete"])}</a></td>'
+            f'<td><span class="badge {level}">{badge}</span></td>'
+            f"<td>{row['week_start'] or '-'}</td>"
+            f'<td class="num">{esc(distance(row["distance_km"], row["units"]))}</td>'
+            f'<td class="num">{change}</td><td class="num">{row["open_high"]}</td>'
+            f'<td class="num">{row["open_caution"]}</td>'
+            f'<td class="num">{row["high"]} / {row["caution"]}</td>{due_cell}'
+            f"<td>{row['last_activity'] or '-'}</td></tr>"
+        )
+    return (
+        '<section id="roster-index"><h2>Athletes, riskiest first</h2>'
+        f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+        '<p class="small">Open: warnings of the last two weeks. Sorted by open high, then open '
+        "caution, then all warnings on record.</p></section>"
+    )
