@@ -9,8 +9,11 @@ The public API (the CLI calls exactly these)::
     findings = lw.check(result)                     # too much, too soon: list of Finding
     lw.findings_frame(findings)                     # ... as a DataFrame
     records = lw.read_records("run.fit")            # per-record stream of one file
+    lw.write_report(result, "report.html")          # the HTML report
+    timeline.loadwatch.weekly()                     # the same, as a DataFrame accessor
 """
 
+from . import accessor  # noqa: F401  (registers DataFrame.loadwatch)
 from .errors import (
     ActivityFileError,
     CorruptFileError,
@@ -23,13 +26,24 @@ from .errors import (
 )
 from .findings_table import FINDING_FIELDS, finding_records
 from .importers.discover import read_activity_file, read_records
+from .injuries import (
+    InjuryLogError,
+    injuries_with_preceding_findings,
+    read_injuries,
+    rule_injury_table,
+)
 from .load.ruleset import Finding, Rule, RuleSet, load_rules
 from .rules import alarms, check, evaluate, findings_frame, weekly_load
 from .settings import AthleteSettings, ShoeSetting, load_settings
+from .shoes import shoe_records, shoe_table
+from .tables import activity_records, week_records
 from .timeline import COLUMNS, LAP_COLUMNS, ImportReport, ImportResult, import_activities, read
 from .weekly import WEEK_COLUMNS, weekly_table
 
 __version__ = "0.1.0"
+
+# After __version__: the report package reads it when imported.
+from .report import summary_text, write_report
 
 __all__ = [
     "COLUMNS",
@@ -43,6 +57,7 @@ __all__ = [
     "Finding",
     "ImportReport",
     "ImportResult",
+    "InjuryLogError",
     "LoadwatchError",
     "NotAnActivityError",
     "Rule",
@@ -52,17 +67,26 @@ __all__ = [
     "UnsafeFileError",
     "UnsupportedFileError",
     "__version__",
+    "activity_records",
     "alarms",
     "check",
     "evaluate",
     "finding_records",
     "findings_frame",
     "import_activities",
+    "injuries_with_preceding_findings",
     "load_rules",
     "load_settings",
     "read",
     "read_activity_file",
+    "read_injuries",
     "read_records",
+    "rule_injury_table",
+    "shoe_records",
+    "shoe_table",
+    "summary_text",
+    "week_records",
     "weekly_load",
     "weekly_table",
+    "write_report",
 ]

@@ -471,6 +471,17 @@ def import_activities(
     report.activities = len(timeline)
     report.runs = int(timeline["is_run"].sum())
     report.non_runs = report.activities - report.runs
+    # JSON-safe context for DataFrame.loadwatch (loadwatch.accessor.ATTRS_KEY).
+    timeline.attrs["loadwatch"] = {
+        "athletes": {
+            a.name: {
+                "folder": str(a.folder),
+                "week_start": a.settings.week_start,
+                "units": a.settings.units,
+            }
+            for a in athletes
+        }
+    }
     lap_frame = pd.DataFrame(laps, columns=list(LAP_COLUMNS))
     lap_frame["start_utc"] = pd.to_datetime(lap_frame["start_utc"], utc=True)
     return ImportResult(
