@@ -155,3 +155,25 @@ def test_athlete_without_runs_gets_a_short_report(tmp_path: Path) -> None:
     page = write_report(result, tmp_path / "report.html").read_text(encoding="utf-8")
     assert "No runs yet, so no charts." in page and "<img" not in page
     assert '<aside id="not-medical-advice"' in page
+
+
+def test_injuries_are_marked_on_the_charts(tmp_path) -> None:
+    import shutil
+    from pathlib import Path
+
+    import loadwatch as lw
+    from loadwatch.report.gallery import athlete_figures
+    from loadwatch.report.model import build_report_data
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "avery-stone"
+    folder = tmp_path / "avery"
+    shutil.copytree(sample, folder)
+    (folder / "injuries.csv").write_text("date,area,note\n2026-08-20,calf,tight after hills\n")
+    result = lw.import_activities(folder)
+    data = build_report_data(result)
+    assert data.injuries is not None and len(data.injuries) == 1
+    figures = athlete_figures(data.athletes[0], data)
+    texts = [t.get_text() for t in figures["weekly-distance"].axes[0].texts]
+    assert any("calf" in text for text in texts)
+    html = lw.write_report(result, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<img" in html

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..plots import mark_injuries
 from ..rules import findings_frame
 from . import charts
 from .model import SHOE_LINES_MI, AthleteView, ReportData, distance
@@ -171,6 +172,11 @@ def athlete_figures(view: AthleteView, data: ReportData) -> dict[str, Figure]:
     figures["findings-timeline"] = charts.findings_timeline_chart(
         findings_frame(view.findings), span=span
     )
+    injuries = data.injuries
+    if injuries is not None and (injuries["athlete"] == view.name).any():
+        for key, figure in figures.items():
+            if key != "shoes" and figure.axes:
+                mark_injuries(figure.axes[0], injuries, athlete=view.name, label=True)
     return figures
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..injuries import read_injuries
 from ..load.ruleset import SEVERITIES, Finding, Rule, RuleSet, load_rules
 from ..rules import check, weekly_load
 from ..settings import AthleteSettings
@@ -257,6 +258,8 @@ class ReportData:
     result: ImportResult
     as_of: date | None
     findings: list[Finding] = field(default_factory=list)
+    #: Logged injuries (``injuries.csv``) of every athlete; None where there are none.
+    injuries: pd.DataFrame | None = None
 
     @property
     def is_roster(self) -> bool:
@@ -372,7 +375,15 @@ def build_report_data(
             )
         )
     athletes.sort(key=AthleteView.risk_key)
-    return ReportData(athletes=athletes, rules=rules, result=result, as_of=as_of, findings=findings)
+    injuries = read_injuries(result)
+    return ReportData(
+        athletes=athletes,
+        rules=rules,
+        result=result,
+        as_of=as_of,
+        findings=findings,
+        injuries=None if injuries.empty else injuries,
+    )
 
 
 def slug(text: str) -> str:
