@@ -11,15 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .report import medical
+
 KM_PER_MILE = 1.609344
 WIDTH = 88
 
-#: The short form of the report's medical block, printed under every check.
-NOT_A_DIAGNOSIS = (
-    "loadwatch is not a diagnosis. See a doctor, not a training plan, for calf swelling, "
-    "redness or warmth (urgent: possible blood clot), numbness or tingling, or pain that "
-    "stops you walking or comes at rest or at night."
-)
 _MARK = {"high": "HIGH", "caution": "CAUTION", "note": "note"}
 
 
@@ -117,5 +113,5 @@ def findings_text(records: list[dict[str, Any]]) -> str:
         lines.append(f"Notes ({len(notes)}):")
         lines += [f"  {r['date']}  {r['athlete']}  {r['rule']}" for r in notes]
         lines.append("")
-    lines.append(textwrap.fill(NOT_A_DIAGNOSIS, WIDTH))
+    lines.append(textwrap.fill(medical.ONE_LINE, WIDTH))
     return "\n".join(lines)

@@ -178,7 +178,7 @@ def test_check_text_names_rule_numbers_source_and_red_flags() -> None:
     assert "HIGH" in text and "weekly-increase (contested)" in text
     assert "up to 13.2 km keeps within +10%" in text
     assert "Source: Frandsen JSB et al." in text
-    assert "not a diagnosis" in text and "swelling" in text
+    assert "Not medical advice" in text and "swelling" in text
 
 
 def test_weeks_json_has_fast_and_heat_columns() -> None:
