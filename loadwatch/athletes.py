@@ -62,7 +62,10 @@ def find_athletes(path: str | Path, *, roster: bool | None = None) -> list[Athle
     Parameters
     ----------
     path
-        A file, one runner's folder, or a roster folder.
+        A file, one runner's folder, or a roster folder. A single file is the
+        athlete of its folder; a zip export given alone is named after the zip
+        (``strava_export.zip`` → ``strava_export``) unless a ``loadwatch.toml``
+        sits beside it.
     roster
         ``None`` (default): athletes are the folders with a ``loadwatch.toml``.
         ``True``: every top-level sub-folder of ``path`` is an athlete.
@@ -87,6 +90,8 @@ def find_athletes(path: str | Path, *, roster: bool | None = None) -> list[Athle
     if path.is_file():
         settings = _settings_in(path.parent)
         name = settings.name or _display_name(path.parent)
+        if path.suffix.lower() == ".zip" and not (path.parent / SETTINGS_FILE).is_file():
+            name = settings.name or path.stem  # an export archive is its runner's folder
         return [AthleteFolder(name, path.parent, settings, [path])]
 
     roots: dict[Path, AthleteSettings] = {}

@@ -38,7 +38,7 @@ notes                plain-language warnings about this activity
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -51,6 +51,7 @@ from .activity import Activity
 from .athletes import AthleteFolder, find_athletes, select_athlete
 from .duplicates import DuplicateMerge, merge_duplicates
 from .errors import ActivityFileError, NotAnActivityError
+from .importers.archives import is_archive_name, iter_archive
 from .importers.discover import FileData, parse_file_data, read_file_data
 from .localtime import resolve_local_time
 from .settings import AthleteSettings, SettingsOverride
@@ -349,6 +350,52 @@ def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def _problem(exc: ActivityFileError) -> FileProblem:
+    return FileProblem(exc.path, exc.kind, exc.reason, exc)
+
+
+def _file_data(
+    files: list[Path], report: ImportReport, tick: Callable[[str], None]
+) -> Iterator[tuple[str, FileData]]:
+    """The recognised bytes of every file, zip members one by one; problems go to ``report``."""
+    for path in files:
+        source = str(path)
+        tick(source)
+        if path.name.startswith("._"):
+            report.files_seen += 1
+            report.skipped.append(FileProblem(source, "macos", "macOS metadata file, not data"))
+            continue
+        if is_archive_name(path.name):
+            members = iter_archive(path, source)
+            while True:  # each member is one file; one bad member never stops the rest
+                try:
+                    member = next(members)
+                except StopIteration:
+                    break
+                except ActivityFileError as exc:  # the archive itself is damaged
+                    report.files_seen += 1
+                    report.errors.append(_problem(exc))
+                    break
+                except Exception as exc:  # a zipfile crash must not stop the import
+                    report.files_seen += 1
+                    reason = f"could not be read ({type(exc).__name__}: {exc})"
+                    report.errors.append(FileProblem(source, "internal", reason, exc))
+                    break
+                report.files_seen += 1
+                if member.error is not None:
+                    report.errors.append(_problem(member.error))
+                elif member.file is not None:
+                    yield member.source, member.file
+            continue
+        report.files_seen += 1
+        try:
+            file = read_file_data(path, source)
+        except ActivityFileError as exc:
+            report.errors.append(FileProblem(source, exc.kind, exc.reason, exc))
+            continue
+        yield source, file
+
+
 def _import_athlete(
     athlete: AthleteFolder,
     report: ImportReport,
@@ -358,20 +405,8 @@ def _import_athlete(
     rows: list[dict[str, Any]] = []
     laps: dict[str, list[dict[str, Any]]] = {}
     read_profiles: dict[str, np.ndarray] = {}
-    for path in athlete.files:
-        source = str(path)
-        tick(source)
-        report.files_seen += 1
-        if path.name.startswith("._"):
-            report.skipped.append(FileProblem(source, "macos", "macOS metadata file, not data"))
-            continue
-        if path.suffix.lower() == ".zip":
-            report.errors.append(
-                FileProblem(source, "unsupported", "zip archives are not read yet: unpack it first")
-            )
-            continue
+    for source, file in _file_data(athlete.files, report, tick):
         try:
-            file = read_file_data(path, source)
             activities = parse_file_data(file)
         except NotAnActivityError as exc:
             report.skipped.append(FileProblem(source, exc.kind, exc.reason, exc))

@@ -227,6 +227,9 @@ def read_activity_file(path: str | Path) -> list[Activity]:
 def read_records(path: str | Path) -> pd.DataFrame:
     """The per-record stream of one activity file, on demand.
 
+    ``path`` may also name a member of a zip archive, as the timeline's
+    ``file`` column does: ``export.zip!activities/123.fit.gz``.
+
     Returns
     -------
     pandas.DataFrame
@@ -235,7 +238,12 @@ def read_records(path: str | Path) -> pd.DataFrame:
         ``heart_rate_bpm``, ``cadence_rpm``, ``temperature_c`` [°C],
         ``lat``/``lon`` [degrees]; NaN where the file has no such data.
     """
-    file = read_file_data(Path(path))
+    if not Path(path).exists() and "!" in str(path):
+        from .archives import read_archive_member
+
+        file = read_archive_member(str(path))
+    else:
+        file = read_file_data(Path(path))
     if file.format == "fit":
         from .fit import read_fit_records
 
