@@ -391,7 +391,11 @@ def _file_data(
         try:
             file = read_file_data(path, source)
         except ActivityFileError as exc:
-            report.errors.append(FileProblem(source, exc.kind, exc.reason, exc))
+            report.errors.append(_problem(exc))
+            continue
+        except Exception as exc:  # a bug must not stop the import
+            reason = f"could not be read ({type(exc).__name__}: {exc})"
+            report.errors.append(FileProblem(source, "internal", reason, exc))
             continue
         yield source, file
 
