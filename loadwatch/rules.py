@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .findings_table import FINDING_FIELDS
 from .load import acwr, hills, layoff, long_run, notes, speedwork, weekly_increase
 from .load.ruleset import (
     ALARMS,
@@ -51,21 +52,8 @@ from .weekly import WeekStart, weekly_table
 if TYPE_CHECKING:
     from .timeline import ImportResult
 
-#: Columns of :func:`findings_frame`, in order.
-FINDING_COLUMNS = (
-    "athlete",
-    "rule",
-    "severity",
-    "date",
-    "week_start",
-    "value",
-    "threshold",
-    "unit",
-    "message",
-    "source",
-    "evidence",
-    "shoe",
-)
+#: Columns of :func:`findings_frame`, in order (the same as ``check --json``).
+FINDING_COLUMNS = FINDING_FIELDS
 
 __all__ = [
     "ALARMS",
