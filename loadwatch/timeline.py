@@ -487,6 +487,19 @@ def import_activities(
     if overrides is not None:
         for folder in athletes:
             folder.settings = overrides.apply(folder.settings)
+    return import_athletes(athletes, progress=progress)
+
+
+def import_athletes(
+    athletes: list[AthleteFolder], *, progress: ProgressCallback | None = None
+) -> ImportResult:
+    """Import the files of these athletes (from :func:`loadwatch.athletes.find_athletes`).
+
+    The seam for engines that spread athletes over processes or machines: the
+    import of one athlete never depends on another's, so
+    ``combine_results([import_athletes([a]) for a in athletes])`` equals
+    ``import_athletes(athletes)``.
+    """
     total = sum(len(a.files) for a in athletes)
     report = ImportReport(athletes=[a.name for a in athletes])
     done = 0
@@ -500,8 +513,8 @@ def import_activities(
     rows: list[dict[str, Any]] = []
     laps: list[dict[str, Any]] = []
     profiles: dict[str, np.ndarray] = {}
-    for athlete in athletes:
-        athlete_rows, athlete_laps = _import_athlete(athlete, report, tick, profiles)
+    for folder in athletes:
+        athlete_rows, athlete_laps = _import_athlete(folder, report, tick, profiles)
         rows += athlete_rows
         laps += athlete_laps
     if progress is not None:
@@ -521,15 +534,43 @@ def import_activities(
             for a in athletes
         }
     }
-    lap_frame = pd.DataFrame(laps, columns=list(LAP_COLUMNS))
-    lap_frame["start_utc"] = pd.to_datetime(lap_frame["start_utc"], utc=True)
     return ImportResult(
         timeline=timeline,
-        laps=lap_frame,
+        laps=_lap_frame(laps),
         report=report,
         settings={a.name: a.settings for a in athletes},
         profiles=profiles,
     )
+
+
+def _lap_frame(laps: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(laps, columns=list(LAP_COLUMNS))
+    frame["start_utc"] = pd.to_datetime(frame["start_utc"], utc=True)
+    return frame
+
+
+def combine_results(results: list[ImportResult]) -> ImportResult:
+    """One :class:`ImportResult` from the imports of separate athletes, in the given order."""
+    report = ImportReport()
+    for part in results:
+        for name in ("files_seen", "files_read", "activities", "runs", "non_runs"):
+            setattr(report, name, getattr(report, name) + getattr(part.report, name))
+        for name in ("errors", "skipped", "warnings", "duplicates", "athletes"):
+            getattr(report, name).extend(getattr(part.report, name))
+    frames = [r.timeline for r in results if len(r.timeline)]
+    timeline = to_frame([]) if not frames else pd.concat(frames, ignore_index=True)
+    athletes: dict[str, Any] = {}
+    for part in results:
+        athletes.update(part.timeline.attrs.get("loadwatch", {}).get("athletes", {}))
+    timeline.attrs["loadwatch"] = {"athletes": athletes}
+    lap_frames = [r.laps for r in results if len(r.laps)]
+    laps = pd.concat(lap_frames, ignore_index=True) if lap_frames else _lap_frame([])
+    settings: dict[str, AthleteSettings] = {}
+    profiles: dict[str, np.ndarray] = {}
+    for part in results:
+        settings.update(part.settings)
+        profiles.update(part.profiles)
+    return ImportResult(timeline, laps, report, settings, profiles)
 
 
 def read(path: str | Path, *, roster: bool | None = None, **options: Any) -> pd.DataFrame:

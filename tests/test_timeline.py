@@ -225,3 +225,31 @@ def test_sample_copy_is_read_identically_as_gz(tmp_path: Path) -> None:
         plain["distance_km"].reset_index(drop=True), packed["distance_km"].reset_index(drop=True)
     )
     assert packed["file"].str.endswith(".fit.gz").sum() == 10
+
+
+def test_athletes_imported_apart_and_combined_equal_one_import(tmp_path: Path) -> None:
+    """The seam engines use: importing athletes one by one and combining gives the same."""
+    from loadwatch.athletes import find_athletes
+    from loadwatch.timeline import combine_results, import_athletes
+
+    start = datetime(2026, 3, 2, 7, 0)
+    for name, km in (("Ann Even", 8.0), ("Bo Long", 12.0)):
+        runs = [PlannedRun(start + timedelta(days=2 * i), km) for i in range(4)]
+        write_athlete(Athlete(name, "Europe/Berlin", (52.52, 13.405), runs), tmp_path / name)
+    (tmp_path / "Bo Long" / "notes.fit").write_bytes(b"not a fit file")
+
+    whole = lw.import_activities(tmp_path)
+    parts = combine_results([import_athletes([a]) for a in find_athletes(tmp_path)])
+
+    assert list(whole.report.athletes) == ["Ann Even", "Bo Long"]
+    pd.testing.assert_frame_equal(parts.timeline, whole.timeline)
+    pd.testing.assert_frame_equal(parts.laps, whole.laps)
+    assert parts.report.to_dict() == whole.report.to_dict()
+    assert parts.timeline.attrs == whole.timeline.attrs
+    assert parts.settings == whole.settings
+    assert sorted(parts.profiles) == sorted(whole.profiles)
+    assert whole.timeline.groupby("athlete")["distance_km"].sum().round(1).to_dict() == {
+        "Ann Even": 32.0,
+        "Bo Long": 48.0,
+    }
+    assert len(whole.report.errors) == 1
