@@ -51,6 +51,7 @@ from .activity import Activity
 from .athletes import AthleteFolder, find_athletes, select_athlete
 from .duplicates import DuplicateMerge, merge_duplicates
 from .errors import ActivityFileError, NotAnActivityError
+from .exports import ExportTables, apply_export_tables, find_export_tables
 from .importers.archives import is_archive_name, iter_archive
 from .importers.discover import FileData, parse_file_data, read_file_data
 from .localtime import resolve_local_time
@@ -223,6 +224,8 @@ class ImportResult:
     report: ImportReport
     settings: dict[str, AthleteSettings]
     profiles: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Athlete → the Strava/Garmin export tables found beside or inside their files.
+    exports: dict[str, ExportTables] = field(default_factory=dict)
 
 
 def _nan(value: float | None) -> float:
@@ -520,6 +523,9 @@ def import_athletes(
     if progress is not None:
         progress(total, total, "")
     timeline = to_frame(rows)
+    exports = {a.name: find_export_tables(map(str, a.files), a.folder) for a in athletes}
+    timeline, lines = apply_export_tables(timeline, exports)
+    report.warnings += [FileProblem(source, "export", reason) for source, reason in lines]
     report.activities = len(timeline)
     report.runs = int(timeline["is_run"].sum())
     report.non_runs = report.activities - report.runs
@@ -540,6 +546,7 @@ def import_athletes(
         report=report,
         settings={a.name: a.settings for a in athletes},
         profiles=profiles,
+        exports=exports,
     )
 
 
@@ -567,10 +574,12 @@ def combine_results(results: list[ImportResult]) -> ImportResult:
     laps = pd.concat(lap_frames, ignore_index=True) if lap_frames else _lap_frame([])
     settings: dict[str, AthleteSettings] = {}
     profiles: dict[str, np.ndarray] = {}
+    exports: dict[str, ExportTables] = {}
     for part in results:
         settings.update(part.settings)
         profiles.update(part.profiles)
-    return ImportResult(timeline, laps, report, settings, profiles)
+        exports.update(part.exports)
+    return ImportResult(timeline, laps, report, settings, profiles, exports)
 
 
 def read(path: str | Path, *, roster: bool | None = None, **options: Any) -> pd.DataFrame:

@@ -8,10 +8,8 @@ Strava's header (two ``Distance`` columns: display km first, metres last).
 from __future__ import annotations
 
 import csv
-import gzip
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -27,60 +25,11 @@ from loadwatch.shoes import (
     shoe_table,
     shoe_text,
 )
-from loadwatch.synthetic import Athlete, PlannedRun, toml_text, write_athlete, write_run
+from loadwatch.synthetic import Athlete, PlannedRun, toml_text, write_athlete
+from loadwatch.synthetic.strava_export import STRAVA_SCALE, write_strava_export
 
 ZONE = "Europe/Berlin"
 HOME = (52.52, 13.405)
-#: Strava's activities.csv header (shortened after "Elevation Gain"): Elapsed Time and
-#: Distance appear twice, display values first, raw units (s, m) last.
-HEADER = [
-    "Activity ID",
-    "Activity Date",
-    "Activity Name",
-    "Activity Type",
-    "Activity Description",
-    "Elapsed Time",
-    "Distance",
-    "Max Heart Rate",
-    "Relative Effort",
-    "Commute",
-    "Activity Private Note",
-    "Activity Gear",
-    "Filename",
-    "Athlete Weight",
-    "Bike Weight",
-    "Elapsed Time",
-    "Moving Time",
-    "Distance",
-    "Max Speed",
-    "Average Speed",
-    "Elevation Gain",
-]
-#: Strava's own distances differ a little from the watch's (it re-measures the track).
-STRAVA_SCALE = 1.008
-
-
-def _csv_row(activity_id: int, run: PlannedRun, kind: str, gear: str, filename: str) -> list:
-    cells = [""] * len(HEADER)
-
-    def put(name: str, value: object, occurrence: int = -1) -> None:
-        cells[[i for i, n in enumerate(HEADER) if n == name][occurrence]] = str(value)
-
-    start = run.start_local.replace(tzinfo=ZoneInfo(ZONE)).astimezone(UTC)
-    metres = run.distance_m * STRAVA_SCALE
-    put("Activity ID", activity_id)
-    hour12 = start.hour % 12 or 12
-    put("Activity Date", f"{start:%b} {start.day}, {start.year}, {hour12}:{start:%M:%S %p}")
-    put("Activity Name", f"Morning {kind}")
-    put("Activity Type", kind)
-    put("Elapsed Time", round(run.distance_km * run.pace_s_per_km), 0)
-    put("Elapsed Time", float(round(run.distance_km * run.pace_s_per_km)))
-    put("Distance", f"{metres / 1000:.2f}", 0)
-    put("Distance", f"{metres:.1f}")
-    put("Commute", "false", 0)
-    put("Activity Gear", gear)
-    put("Filename", filename)
-    return cells
 
 
 def write_export(
@@ -90,30 +39,10 @@ def write_export(
     shoes: list[tuple[str, str, str]] = (),
     extra_files: dict[str, PlannedRun] | None = None,
 ) -> dict[int, PlannedRun]:
-    """A Strava export: ``activities/<id>.fit.gz`` (or ``.gpx.gz``), ``activities.csv``,
-    ``shoes.csv``; ``extra_files`` are written uncompressed at the given relative paths."""
-    (folder / "activities").mkdir(parents=True, exist_ok=True)
-    rows = []
-    for activity_id, run, gear in entries:
-        filename = f"activities/{activity_id}.{run.fmt}.gz"
-        plain = folder / f"{activity_id}.{run.fmt}"
-        write_run(run, plain, timezone=ZONE, home=HOME)
-        (folder / filename).write_bytes(gzip.compress(plain.read_bytes(), mtime=0))
-        plain.unlink()
-        kind = "Run" if run.sport == "running" else "Ride"
-        rows.append(_csv_row(activity_id, run, kind, gear, filename))
-    with (folder / "activities.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-    with (folder / "shoes.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["Shoe Name", "Shoe Brand", "Shoe Model", "Shoe Default Sport Types"])
-        writer.writerows([[n, b, m, "Run"] for n, b, m in shoes])
-    for relative, run in (extra_files or {}).items():
-        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-        write_run(run, folder / relative, timezone=ZONE, home=HOME)
-    return {activity_id: run for activity_id, run, _ in entries}
+    """A Strava export in Berlin (see :mod:`loadwatch.synthetic.strava_export`)."""
+    return write_strava_export(
+        folder, entries, timezone=ZONE, home=HOME, shoes=shoes, extra_files=extra_files
+    )
 
 
 def _run(day: date, km: float, hour: int = 7, **fields: object) -> PlannedRun:

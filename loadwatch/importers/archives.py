@@ -15,11 +15,14 @@ A member's source name is ``export.zip!activities/123.fit.gz``, nested ones
 from __future__ import annotations
 
 import io
+import os
 import re
 import stat
+import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -44,6 +47,9 @@ MAX_ARCHIVE_MEMBERS = 100_000
 MAX_ARCHIVE_DEPTH = 3
 #: Separator between an archive and a member in source names.
 MEMBER_SEPARATOR = "!"
+#: Largest table read from an archive (Strava's ``activities.csv``, Garmin's
+#: summaries JSON) [bytes]; ten years of daily activities is a few MB.
+MAX_TABLE_BYTES = 64 * 1024 * 1024
 
 _CHUNK_BYTES = 1 << 20  # read members 1 MiB at a time
 _DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
@@ -108,25 +114,31 @@ def _is_skipped(name: str) -> bool:
 
 
 def _read_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, budget: _Budget
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    source: str,
+    budget: _Budget,
+    max_bytes: int | None = None,
+    kind: str = "activity file",
 ) -> bytes:
     """The member's bytes, read in chunks and stopped as soon as a limit is passed.
 
     The sizes in the member's header are not trusted: the cap is enforced on
     the bytes actually produced.
     """
+    max_bytes = discover.MAX_FILE_BYTES if max_bytes is None else max_bytes
     if info.flag_bits & 0x1:
         raise UnsupportedFileError(source, "the member is password-protected")
-    if info.file_size > discover.MAX_FILE_BYTES:
+    if info.file_size > max_bytes:
         raise UnsafeFileError(
             source,
-            f"{info.file_size / 1024**2:,.0f} MB is larger than any activity file "
-            f"({discover.MAX_FILE_BYTES // 1024**2} MB limit)",
+            f"{info.file_size / 1024**2:,.0f} MB is larger than any {kind} "
+            f"({max_bytes // 1024**2} MB limit)",
         )
     by_ratio = max(info.compress_size, 1) * discover.MAX_GZIP_RATIO
     if info.compress_type == zipfile.ZIP_STORED:
         by_ratio = max(info.compress_size, info.file_size, 1)
-    limit = min(discover.MAX_FILE_BYTES, by_ratio, budget.bytes_left)
+    limit = min(max_bytes, by_ratio, budget.bytes_left)
     out = bytearray()
     try:
         with archive.open(info) as member:
@@ -159,25 +171,68 @@ def _read_member(
     return bytes(out)
 
 
-def _open_zip(handle: IO[bytes] | Path, source: str, budget: _Budget) -> zipfile.ZipFile:
-    try:
-        archive = zipfile.ZipFile(handle)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
-        raise CorruptFileError(
-            source, f"damaged or incomplete zip archive ({exc}); download it again"
-        ) from exc
-    except OSError as exc:
-        raise UnsupportedFileError(source, f"cannot be read: {exc.strerror or exc}") from exc
-    count = len(archive.infolist())
-    if count > budget.members_left:
-        archive.close()
-        raise UnsafeFileError(
-            source,
-            f"{count:,} files in the archive, more than the "
-            f"{MAX_ARCHIVE_MEMBERS:,} limit: refused as a possible zip bomb",
-        )
-    budget.members_left -= count
-    return archive
+_EOCD = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_EOCD = b"PK\x06\x06"
+
+
+def _declared_entries(handle: IO[bytes]) -> int | None:
+    """The entry count the zip's end record declares, read before the central directory.
+
+    zipfile reads the whole central directory into memory when it opens an
+    archive; a hostile archive declaring millions of entries is refused from
+    this count first. ``None`` where no end record is found (zipfile then says
+    what is wrong).
+    """
+    size = handle.seek(0, os.SEEK_END)
+    tail_size = min(size, 22 + 0xFFFF)  # end record plus the longest comment
+    handle.seek(size - tail_size)
+    tail = handle.read(tail_size)
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < 22:
+        return None
+    count = struct.unpack_from("<H", tail, at + 10)[0]
+    locator = at - 20
+    if locator >= 0 and tail[locator : locator + 4] == _ZIP64_LOCATOR:
+        record_at = struct.unpack_from("<Q", tail, locator + 8)[0]
+        if record_at + 56 <= size:
+            handle.seek(record_at)
+            record = handle.read(56)
+            if record[:4] == _ZIP64_EOCD:
+                count = max(count, struct.unpack_from("<Q", record, 32)[0])
+    return count
+
+
+@contextmanager
+def _open_zip(handle: IO[bytes] | Path, source: str, budget: _Budget) -> Iterator[zipfile.ZipFile]:
+    """The archive opened for reading, after its declared entry count was checked."""
+    with ExitStack() as stack:
+        try:
+            stream = stack.enter_context(handle.open("rb")) if isinstance(handle, Path) else handle
+            declared = _declared_entries(stream)
+            if declared is not None and declared > budget.members_left:
+                raise UnsafeFileError(
+                    source,
+                    f"{declared:,} files in the archive, more than the "
+                    f"{MAX_ARCHIVE_MEMBERS:,} limit: refused as a possible zip bomb",
+                )
+            stream.seek(0)
+            archive = stack.enter_context(zipfile.ZipFile(stream))
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+            raise CorruptFileError(
+                source, f"damaged or incomplete zip archive ({exc}); download it again"
+            ) from exc
+        except OSError as exc:
+            raise UnsupportedFileError(source, f"cannot be read: {exc.strerror or exc}") from exc
+        count = len(archive.infolist())
+        if count > budget.members_left:
+            raise UnsafeFileError(
+                source,
+                f"{count:,} files in the archive, more than the "
+                f"{MAX_ARCHIVE_MEMBERS:,} limit: refused as a possible zip bomb",
+            )
+        budget.members_left -= count
+        yield archive
 
 
 def _refusal(info: zipfile.ZipInfo, source: str, depth: int) -> UnsafeFileError | None:
@@ -241,6 +296,48 @@ def iter_archive(path: str | Path, source: str | None = None) -> Iterator[Archiv
     yield from _iter_zip(path, source or str(path), 1, _Budget())
 
 
+def iter_archive_tables(
+    path: str | Path, wanted: Callable[[str], bool], source: str | None = None
+) -> Iterator[tuple[str, bytes | ActivityFileError]]:
+    """The bytes of the archive's table files (``activities.csv``, summaries JSON …).
+
+    Only members of the archive itself (not of zips inside it) whose name
+    ``wanted`` accepts are read, each at most :data:`MAX_TABLE_BYTES`, with
+    the same refusals as :func:`iter_archive`.
+
+    Yields
+    ------
+    tuple
+        ``(archive.zip!member, bytes)``, or ``(archive.zip!member, error)`` for
+        a refused or damaged member.
+
+    Raises
+    ------
+    CorruptFileError, UnsafeFileError, UnsupportedFileError
+        The archive itself cannot be opened.
+    """
+    path = Path(path)
+    source = source or str(path)
+    budget = _Budget()
+    with _open_zip(path, source, budget) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            if name.endswith(("/", "\\")) or not wanted(name):
+                continue
+            member_source = f"{source}{MEMBER_SEPARATOR}{name}"
+            refusal = _refusal(info, member_source, 1)
+            if refusal is not None:
+                yield member_source, refusal
+                continue
+            try:
+                yield (
+                    member_source,
+                    _read_member(archive, info, member_source, budget, MAX_TABLE_BYTES),
+                )
+            except ActivityFileError as exc:
+                yield member_source, exc
+
+
 def read_archive_member(source: str) -> FileData:
     """The recognised bytes of one member named ``archive.zip!member`` (nested too).
 
@@ -278,9 +375,11 @@ __all__ = [
     "MAX_ARCHIVE_BYTES",
     "MAX_ARCHIVE_DEPTH",
     "MAX_ARCHIVE_MEMBERS",
+    "MAX_TABLE_BYTES",
     "ArchiveMember",
     "is_archive_name",
     "iter_archive",
+    "iter_archive_tables",
     "read_archive_member",
     "split_member_source",
 ]

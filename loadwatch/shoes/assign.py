@@ -29,15 +29,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..exports import StravaExport, find_export_tables, search_folders
 from ..timeline import ImportResult
-from .sources import (
-    OVERRIDES_FILE,
-    Overrides,
-    StravaExport,
-    read_overrides,
-    read_strava_export,
-    search_folders,
-)
+from .sources import OVERRIDES_FILE, Overrides, read_overrides
 
 #: Columns of :func:`assign_shoes` (indexed by ``activity_id``).
 ASSIGNMENT_COLUMNS = ("athlete", "start_local", "distance_km", "shoe", "source", "note")
@@ -126,13 +120,16 @@ def athlete_sources(
             root = settings.path.parent
         rows = timeline[timeline["athlete"] == athlete]
         sources = AthleteSources(root)
-        for folder in search_folders(_files_of(rows), root):
+        files = _files_of(rows)
+        for folder in search_folders(files, root):
             overrides = folder / OVERRIDES_FILE
             if overrides.is_file():
                 read_overrides(overrides, into=sources.overrides)
-            export = read_strava_export(folder)
-            if export is not None:
-                sources.strava.append(export)
+        # The Strava tables found at import (in a folder or inside the export's zip).
+        tables = result.exports.get(athlete)
+        if tables is None:
+            tables = find_export_tables(files, root)
+        sources.strava = list(tables.strava)
         out[athlete] = sources
     return out
 
