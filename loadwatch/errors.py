@@ -13,6 +13,9 @@ from pathlib import PurePath
 class LoadwatchError(Exception):
     """Base class of every error loadwatch raises on purpose."""
 
+    def __reduce__(self) -> tuple:  # rebuilt without __init__: errors cross process boundaries
+        return (type(self).__new__, (type(self), *self.args), self.__dict__)
+
 
 class ActivityFileError(LoadwatchError):
     """A file could not be read as an activity.

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import loadwatch as lw
 from loadwatch.activity import RECORD_COLUMNS
 from loadwatch.errors import (
     ActivityFileError,
@@ -432,6 +433,19 @@ def test_implausible_times_are_ignored_with_a_note(tmp_path: Path) -> None:
     (activity,) = read_gpx(data, "clock.gpx")
     assert activity.start_utc == START + timedelta(seconds=1)
     assert any("implausible" in note for note in activity.notes)
+
+
+def test_a_far_future_clock_is_not_a_recording(tmp_path: Path) -> None:
+    """A GPX dated in 2300 (a device clock gone wrong) is refused with one line, never a crash
+    of the whole import (pandas cannot even hold such a date)."""
+    points = [re.sub(r"<time>(\d{4})", "<time>2300", p) for p in track_points(10)]
+    path, data, _ = written(tmp_path, "future.gpx", gpx_document([points]))
+    with pytest.raises(CorruptFileError, match="every timestamp is implausible"):
+        read_gpx(data, "future.gpx")
+    (tmp_path / "good.gpx").write_text(gpx_document([track_points(10)]), encoding="utf-8")
+    result = lw.import_activities(tmp_path)
+    assert len(result.timeline) == 1
+    assert [p.source for p in result.report.errors] == [str(path)]
 
 
 def test_tracks_and_segments_make_one_activity(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ an activity only if its track points carry times:
   a planned or edited track that kept a few times (a GraphHopper route with
   arrival estimates, a BaseCamp export) → :class:`NotAnActivityError`;
 * a single timed point: nothing was recorded → :class:`NotAnActivityError`;
-* times before :data:`PLAUSIBLE_FROM_UTC` (a device whose clock was never set,
+* times before :data:`PLAUSIBLE_FROM_UTC` or after tomorrow (a device whose clock was never set,
   e.g. 1901-12-13, the 32-bit time minimum) are treated as missing; if no other
   time remains the file is :class:`CorruptFileError`.
 
@@ -40,7 +40,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from xml.etree.ElementTree import Element
 
 import gpxpy.geo
@@ -61,6 +61,7 @@ from loadwatch.sports import normalize_sport
 from loadwatch.streams import profile_from_times
 
 __all__ = [
+    "plausible_utc",
     "read_gpx",
     "read_gpx_records",
     "speed_from_distance_mps",
@@ -69,6 +70,18 @@ __all__ = [
 
 #: Times before this are a device clock that was never set, not a recording.
 PLAUSIBLE_FROM_UTC = datetime(1990, 1, 1, tzinfo=UTC)
+#: How far past the reading machine's clock a recording may be dated (a wrong
+#: device clock far in the future is not a recording either).
+FUTURE_MARGIN = timedelta(days=2)
+
+
+def plausible_utc(moment: datetime | None) -> bool:
+    """True for a time a recording can have: from 1990 to two days past now (UTC)."""
+    return moment is not None and (
+        PLAUSIBLE_FROM_UTC <= moment <= datetime.now(UTC) + FUTURE_MARGIN
+    )
+
+
 #: A file is a recording only if at least this share of its track points has a time.
 MIN_TIMED_FRACTION = 0.5
 #: Pauses longer than this [s] are named in the activity's notes.
@@ -474,7 +487,7 @@ def _collect_points(
                         if local_offset_s is None and offset.total_seconds():
                             local_offset_s = int(offset.total_seconds())
                         time = time.astimezone(UTC)
-                    if time < PLAUSIBLE_FROM_UTC:
+                    if not plausible_utc(time):
                         implausible += 1
                         first_implausible = first_implausible or time
                         time = None

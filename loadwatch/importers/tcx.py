@@ -48,7 +48,7 @@ import pandas as pd
 from loadwatch.activity import RECORD_COLUMNS, Activity, Lap
 from loadwatch.errors import NotAnActivityError, UnsupportedFileError
 from loadwatch.importers.gpx import (
-    PLAUSIBLE_FROM_UTC,
+    plausible_utc,
     speed_from_distance_mps,
     speed_from_positions_mps,
 )
@@ -210,13 +210,13 @@ def _read_activity(element: Element, index: int, source: str) -> _Read | None:
     if not lap_elements and not points:
         return None
     start, offset_s, naive = _parse_time(_text(element, "Id"))
-    if start is None or start < PLAUSIBLE_FROM_UTC:
+    if not plausible_utc(start):
         first_lap = lap_elements[0].get("StartTime") if lap_elements else None
         start, offset_s, naive = _parse_time(first_lap)
         timed = [p.time for p in points if p.time is not None]
-        if (start is None or start < PLAUSIBLE_FROM_UTC) and timed:
+        if not plausible_utc(start) and timed:
             start, offset_s, naive = min(timed), None, False
-        if start is None or start < PLAUSIBLE_FROM_UTC:
+        if not plausible_utc(start):
             return None
         notes.append("the activity has no valid <Id> time; its start is the first recorded time")
     if naive or any(p.naive for p in points):
@@ -381,7 +381,7 @@ def _read_trackpoint(element: Element) -> _Trackpoint:
         if not np.isfinite(cadence):
             cadence = _float(tpx, "RunCadence")
     return _Trackpoint(
-        time=time if time is not None and time >= PLAUSIBLE_FROM_UTC else None,
+        time=time if plausible_utc(time) else None,
         naive=naive,
         lat=lat,
         lon=lon,
