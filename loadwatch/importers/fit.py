@@ -12,9 +12,12 @@ Decisions worth knowing:
 * Time (device-relative clocks, impossible dates, local offset): see
   :mod:`loadwatch.importers.fit_time`. Records dated before 2000 or in the
   future are left out (and noted), never used for start or end.
-* Damage (checksum, cut short, undecodable messages, the fitdecode fallback):
-  see :mod:`loadwatch.importers.fit_decode`. A salvaged file gives an Activity
-  from the messages before the damage, with a note saying so.
+* Decoding and damage (the fast decoder for clean files; checksum, cut short,
+  undecodable messages, the fitdecode fallback): see
+  :mod:`loadwatch.importers.fit_decode`. A salvaged file gives an Activity
+  from the messages before the damage, with a note saying so. Records come as
+  columns (:class:`~loadwatch.importers.fit_decode.RecordColumns`) and are
+  handled with numpy here, whichever decoder read them.
 * Records and laps belong to the session whose time span (start plus elapsed
   time) holds them; in a single-session file all of them belong to it.
 * Sports keep the FIT profile's names (``running``, ``transition`` ...); codes
@@ -23,8 +26,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,25 +35,34 @@ import pandas as pd
 
 from loadwatch.activity import RECORD_COLUMNS, Activity, Lap
 from loadwatch.errors import CorruptFileError, EmptyFileError, NotAnActivityError
-from loadwatch.importers.fit_decode import FitMessages, decode_fit, enum_name, number
+from loadwatch.importers.fit_decode import (
+    DecoderChoice,
+    FitMessages,
+    RecordColumns,
+    decode_fit,
+    enum_name,
+    number,
+)
 from loadwatch.importers.fit_time import (
     Clock,
     TimedRecords,
     local_offset_s,
     plausible,
+    to_us,
 )
 from loadwatch.sports import normalize_sport
-from loadwatch.streams import profile_from_times
+from loadwatch.streams import speed_profile
 
-__all__ = ["read_fit", "read_fit_records"]
+__all__ = ["activities_from_messages", "read_fit", "read_fit_records", "records_from_messages"]
 
 #: Degrees per FIT semicircle: deg = semicircles * 180 / 2**31.
 DEGREES_PER_SEMICIRCLE = 180.0 / 2**31
 #: Slack when placing records and laps in a session's time span.
 SPAN_TOLERANCE = timedelta(seconds=2)
+_US_PER_S = 1_000_000
 
 
-def read_fit(data: bytes, source: str) -> list[Activity]:
+def read_fit(data: bytes, source: str, *, decoder: DecoderChoice = "auto") -> list[Activity]:
     """Read one FIT file into one Activity per session.
 
     Parameters
@@ -61,6 +72,9 @@ def read_fit(data: bytes, source: str) -> list[Activity]:
     source
         The file as the user would name it; becomes ``Activity.source`` and
         the path of any error.
+    decoder
+        ``"auto"`` (the fast decoder where it vouches for the file) or
+        ``"reference"`` (fitparse/fitdecode only); the result is the same.
 
     Returns
     -------
@@ -81,7 +95,17 @@ def read_fit(data: bytes, source: str) -> list[Activity]:
         Checksum failure, cut short, damaged before anything usable, or no
         real start time.
     """
-    found = decode_fit(data, source)
+    return activities_from_messages(decode_fit(data, source, decoder=decoder), source)
+
+
+def activities_from_messages(found: FitMessages, source: str) -> list[Activity]:
+    """The activities of a decoded FIT file (:func:`read_fit` after decoding).
+
+    Raises
+    ------
+    ActivityFileError
+        As :func:`read_fit`, for what is wrong beyond the bytes.
+    """
     _require_activity_file(found, source)
     clock = Clock.from_messages(found, source)
     records = TimedRecords.from_messages(found, clock)
@@ -101,7 +125,7 @@ def read_fit(data: bytes, source: str) -> list[Activity]:
     return activities
 
 
-def read_fit_records(data: bytes, source: str) -> pd.DataFrame:
+def read_fit_records(data: bytes, source: str, *, decoder: DecoderChoice = "auto") -> pd.DataFrame:
     """Read the per-sample ``record`` messages of one FIT file.
 
     Parameters
@@ -110,6 +134,8 @@ def read_fit_records(data: bytes, source: str) -> pd.DataFrame:
         The file's bytes (already decompressed).
     source
         The file as the user would name it (for errors).
+    decoder
+        As for :func:`read_fit`.
 
     Returns
     -------
@@ -124,39 +150,38 @@ def read_fit_records(data: bytes, source: str) -> pd.DataFrame:
     ActivityFileError
         The same errors as :func:`read_fit`.
     """
-    found = decode_fit(data, source)
+    return records_from_messages(decode_fit(data, source, decoder=decoder), source)
+
+
+def records_from_messages(found: FitMessages, source: str) -> pd.DataFrame:
+    """The record frame of a decoded FIT file (:func:`read_fit_records` after decoding).
+
+    Raises
+    ------
+    ActivityFileError
+        As :func:`read_fit_records`, for what is wrong beyond the bytes.
+    """
     _require_activity_file(found, source)
     clock = Clock.from_messages(found, source)
     records = TimedRecords.from_messages(found, clock)
     _require_salvage(found, records, source)
-    lat = _column(records.values, ("position_lat",)) * DEGREES_PER_SEMICIRCLE
-    lon = _column(records.values, ("position_long",)) * DEGREES_PER_SEMICIRCLE
+    values = records.values
+    lat = values["position_lat"] * DEGREES_PER_SEMICIRCLE
+    lon = values["position_long"] * DEGREES_PER_SEMICIRCLE
     off_earth = (np.abs(lat) > 90) | (np.abs(lon) > 180)
     lat[off_earth] = lon[off_earth] = np.nan
     columns: dict[str, Any] = {
-        "time_utc": pd.to_datetime(pd.Series(records.times, dtype=object), utc=True),
-        "distance_m": _column(records.values, ("distance",)),
-        "speed_mps": _column(records.values, ("enhanced_speed", "speed")),
-        "altitude_m": _column(records.values, ("enhanced_altitude", "altitude")),
-        "heart_rate_bpm": _column(records.values, ("heart_rate",)),
-        "cadence_rpm": _column(records.values, ("cadence",)),
-        "temperature_c": _column(records.values, ("temperature",)),
+        "time_utc": pd.Series(records.time_us.astype("datetime64[us]")).dt.tz_localize("UTC"),
+        "distance_m": values["distance"],
+        "speed_mps": values.first_of("enhanced_speed", "speed"),
+        "altitude_m": values.first_of("enhanced_altitude", "altitude"),
+        "heart_rate_bpm": values["heart_rate"],
+        "cadence_rpm": values["cadence"],
+        "temperature_c": values["temperature"],
         "lat": lat,
         "lon": lon,
     }
     return pd.DataFrame(columns, columns=list(RECORD_COLUMNS))
-
-
-def _column(values: Sequence[dict[str, Any]], names: tuple[str, ...]) -> np.ndarray:
-    """One float64 column from the first of ``names`` that a record has."""
-    out = np.full(len(values), np.nan)
-    for row, record in enumerate(values):
-        for name in names:
-            value = number(record.get(name))
-            if value is not None:
-                out[row] = value
-                break
-    return out
 
 
 def _require_activity_file(found: FitMessages, source: str) -> None:
@@ -172,7 +197,7 @@ def _require_activity_file(found: FitMessages, source: str) -> None:
 def _require_salvage(found: FitMessages, records: TimedRecords, source: str) -> None:
     """Refuse a file damaged part-way unless a real start and records came before the damage."""
     damage = found.damage
-    if damage is None or damage.kind == "trailing" or records.times:
+    if damage is None or damage.kind == "trailing" or len(records):
         return
     what = "truncated" if damage.kind == "truncated" else "damaged"
     raise CorruptFileError(
@@ -195,7 +220,7 @@ def _file_notes(found: FitMessages, records: TimedRecords) -> list[str]:
         notes.append(f"ignored {found.repeated_parts} repeated {plural} of the same FIT data")
     damage = found.damage
     if damage is not None:
-        last = records.times[-1] if records.times else None
+        last = records.last_time
         upto = f" up to {last:%H:%M} UTC" if last is not None else ""
         read = f"read {found.n_messages:,} messages{upto}"
         if damage.kind == "truncated":
@@ -213,14 +238,15 @@ def _file_notes(found: FitMessages, records: TimedRecords) -> list[str]:
 # --- values ----------------------------------------------------------------------------
 
 
-def _mean(values: Iterable[object]) -> float | None:
-    numbers = [n for n in (number(v) for v in values) if n is not None]
-    return sum(numbers) / len(numbers) if numbers else None
+def _mean(column: np.ndarray) -> float | None:
+    """Mean of the values that are there (NaN is a gap)."""
+    present = column[~np.isnan(column)]
+    return float(present.mean()) if present.size else None
 
 
-def _max(values: Iterable[object]) -> float | None:
-    numbers = [n for n in (number(v) for v in values) if n is not None]
-    return max(numbers) if numbers else None
+def _max(column: np.ndarray) -> float | None:
+    present = column[~np.isnan(column)]
+    return float(present.max()) if present.size else None
 
 
 def _first_given(*values: object) -> object:
@@ -303,37 +329,37 @@ def _lap_start(message: dict[str, Any], clock: Clock) -> datetime | None:
 # --- building activities ---------------------------------------------------------------
 
 
-def _summary(
-    activity: Activity, times: Sequence[datetime], values: Sequence[dict[str, Any]]
-) -> None:
+def _summary(activity: Activity, time_us: np.ndarray, values: RecordColumns) -> None:
     """Fill what the session message lacked from its records (and the speed profile)."""
     activity.n_records = len(values)
-    activity.speed_profile_m = profile_from_times(
-        times, [number(r.get("distance")) or np.nan for r in values]
+    distance = values["distance"]
+    # A distance of exactly 0 counts as a gap here, as it always has (e.g. before the GPS fix).
+    activity.speed_profile_m = speed_profile(
+        time_us / _US_PER_S, np.where(distance == 0, np.nan, distance)
     )
-    for record in values:
-        position = _position(record, "position_lat", "position_long")
-        if position is not None:
-            activity.start_lat, activity.start_lon = position
-            break
+    lat = values["position_lat"] * DEGREES_PER_SEMICIRCLE
+    lon = values["position_long"] * DEGREES_PER_SEMICIRCLE
+    on_earth = np.flatnonzero((np.abs(lat) <= 90) & (np.abs(lon) <= 180))  # False for NaN
+    if on_earth.size:
+        activity.start_lat, activity.start_lon = float(lat[on_earth[0]]), float(lon[on_earth[0]])
     if activity.avg_hr_bpm is None:
-        activity.avg_hr_bpm = _mean(r.get("heart_rate") for r in values)
+        activity.avg_hr_bpm = _mean(values["heart_rate"])
     if activity.max_hr_bpm is None:
-        activity.max_hr_bpm = _max(r.get("heart_rate") for r in values)
+        activity.max_hr_bpm = _max(values["heart_rate"])
     if activity.avg_temperature_c is None:
-        activity.avg_temperature_c = _mean(r.get("temperature") for r in values)
+        activity.avg_temperature_c = _mean(values["temperature"])
     if activity.max_temperature_c is None:
-        activity.max_temperature_c = _max(r.get("temperature") for r in values)
+        activity.max_temperature_c = _max(values["temperature"])
 
 
-def _record_distance(values: Sequence[dict[str, Any]], cumulative: bool) -> float | None:
+def _record_distance(distance: np.ndarray, cumulative: bool) -> float | None:
     """Distance covered by these records [m]: the last cumulative distance, or last - first."""
-    distances = [d for d in (number(r.get("distance")) for r in values) if d is not None]
-    if not distances:
+    present = distance[~np.isnan(distance)]
+    if not present.size:
         return None
-    if cumulative or distances[-1] < distances[0]:
-        return distances[-1]
-    return distances[-1] - distances[0]
+    if cumulative or present[-1] < present[0]:
+        return float(present[-1])
+    return float(present[-1] - present[0])
 
 
 class _SessionBuilder:
@@ -351,17 +377,26 @@ class _SessionBuilder:
     def build(self) -> list[Activity]:
         starts = [self._start(index) for index in range(len(self.sessions))]
         ends = [self._end(index, start) for index, start in enumerate(starts)]
-        timed = list(zip(self.records.times, self.records.values, strict=True))
-        record_groups = self._group(self.records.times, timed, starts, ends)
+        record_groups = _group(self.records.time_us, None, starts, ends)
         laps = [
             (start, _lap(message, start))
             for message in self.found.messages["lap"]
             for start in [_lap_start(message, self.clock)]
         ]
-        lap_groups = self._group([s for s, _ in laps], [lap for _, lap in laps], starts, ends)
+        lap_us = np.array(
+            [to_us(start) if start is not None else 0 for start, _ in laps], dtype=np.int64
+        )
+        lap_known = np.array([start is not None for start, _ in laps], dtype=bool)
+        lap_groups = _group(lap_us, lap_known, starts, ends)
         single = len(self.sessions) == 1
         return [
-            self._activity(index, starts[index], record_groups[index], lap_groups[index], single)
+            self._activity(
+                index,
+                starts[index],
+                record_groups[index],
+                [laps[position][1] for position in lap_groups[index]],
+                single,
+            )
             for index in range(len(self.sessions))
         ]
 
@@ -376,8 +411,9 @@ class _SessionBuilder:
         if plausible(end) and elapsed is not None:
             assert end is not None
             return end - timedelta(seconds=elapsed)
-        if index == 0 and self.records.times:
-            return self.records.times[0]
+        first_record = self.records.first_time
+        if index == 0 and first_record is not None:
+            return first_record
         if index > 0:
             previous = self._end(index - 1, self._start(index - 1))
             if previous is not None:
@@ -394,47 +430,16 @@ class _SessionBuilder:
             return end
         return None
 
-    def _group(
-        self,
-        times: Sequence[datetime | None],
-        items: Sequence[Any],
-        starts: Sequence[datetime],
-        ends: Sequence[datetime | None],
-    ) -> list[list[Any]]:
-        """Items (records, laps) by the session whose time span holds them.
-
-        A single-session file keeps every item. Otherwise an item goes to the
-        latest-starting session that began at or before it, if that session had
-        not yet ended; items outside every session are left out.
-        """
-        groups: list[list[Any]] = [[] for _ in starts]
-        if len(starts) == 1:
-            groups[0] = list(items)
-            return groups
-        order = sorted(range(len(starts)), key=lambda index: starts[index])
-        sorted_starts = [starts[index] - SPAN_TOLERANCE for index in order]
-        for moment, item in zip(times, items, strict=True):
-            if moment is None:
-                continue
-            position = bisect.bisect_right(sorted_starts, moment) - 1
-            if position < 0:
-                continue
-            index = order[position]
-            end = ends[index]
-            if end is None or moment <= end + SPAN_TOLERANCE:
-                groups[index].append(item)
-        return groups
-
     def _activity(
         self,
         index: int,
         start: datetime,
-        timed: list[tuple[datetime, dict[str, Any]]],
+        record_index: np.ndarray,
         laps: list[Lap],
         single: bool,
     ) -> Activity:
         session = self.sessions[index]
-        values = [value for _, value in timed]
+        values = self.records.values.take(record_index)
         sport_message = self._sport_message(index)
         sport, sub_sport = _sport_pair(
             _first_given(session.get("sport"), sport_message.get("sport")),
@@ -442,7 +447,7 @@ class _SessionBuilder:
         )
         distance = number(session.get("total_distance"))
         if distance is None:
-            distance = _record_distance(values, cumulative=single)
+            distance = _record_distance(values["distance"], cumulative=single)
         activity = Activity(
             source=self.source,
             format="fit",
@@ -461,7 +466,7 @@ class _SessionBuilder:
             max_temperature_c=number(session.get("max_temperature")),
             laps=laps,
         )
-        _summary(activity, [moment for moment, _ in timed], values)
+        _summary(activity, self.records.time_us[record_index], values)
         if activity.start_lat is None:
             position = _position(session, "start_position_lat", "start_position_long")
             if position is not None:
@@ -479,8 +484,9 @@ def _activity_without_session(
     found: FitMessages, clock: Clock, records: TimedRecords, source: str
 ) -> Activity:
     """One Activity from the records of a file that has no session message."""
-    if not records.times:
-        if found.messages["record"]:
+    first, last = records.first_time, records.last_time
+    if first is None or last is None:
+        if len(found.records):
             raise CorruptFileError(source, "no real start time: none of its records has a date")
         raise EmptyFileError(source, "the FIT file holds no recorded session and no records")
     sport_message = found.first("sport")
@@ -489,12 +495,39 @@ def _activity_without_session(
     activity = Activity(
         source=source,
         format="fit",
-        start_utc=records.times[0],
+        start_utc=first,
         sport=sport,
         sub_sport=sub_sport,
-        distance_m=_record_distance(records.values, cumulative=True),
-        elapsed_s=(records.times[-1] - records.times[0]).total_seconds(),
+        distance_m=_record_distance(records.values["distance"], cumulative=True),
+        elapsed_s=(last - first).total_seconds(),
         laps=laps,
     )
-    _summary(activity, records.times, records.values)
+    _summary(activity, records.time_us, records.values)
     return activity
+
+
+def _group(
+    times_us: np.ndarray,
+    known: np.ndarray | None,
+    starts: Sequence[datetime],
+    ends: Sequence[datetime | None],
+) -> list[np.ndarray]:
+    """Positions of the items (records, laps) that each session's time span holds.
+
+    A single-session file keeps every item. Otherwise an item goes to the
+    latest-starting session that began at or before it, if that session had
+    not yet ended; items outside every session, or of unknown time (``known``
+    False), are left out. Times are microseconds since 1970.
+    """
+    if len(starts) == 1:
+        return [np.arange(times_us.size)]
+    order = np.argsort([to_us(start) for start in starts], kind="stable")
+    sorted_starts = np.array([to_us(starts[index] - SPAN_TOLERANCE) for index in order])
+    latest_end = np.iinfo(np.int64).max
+    end_us = np.array([latest_end if end is None else to_us(end + SPAN_TOLERANCE) for end in ends])
+    position = np.searchsorted(sorted_starts, times_us, side="right") - 1
+    session = np.where(position >= 0, order[np.maximum(position, 0)], -1)
+    inside = (position >= 0) & (times_us <= end_us[session])
+    if known is not None:
+        inside &= known
+    return [np.flatnonzero(inside & (session == index)) for index in range(len(starts))]

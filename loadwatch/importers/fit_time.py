@@ -10,16 +10,21 @@ the ``activity`` end minus the duration) is taken as the start, and the
 Activity notes that the start is approximate. A file with no real time at all
 is refused: its ``activity.local_timestamp`` gives the watch's wall clock but
 not its time zone, so not UTC.
+
+Record times come as one column of FIT seconds
+(:class:`~loadwatch.importers.fit_decode.RecordColumns`) and are placed with
+numpy as exact integer microseconds since 1970.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+
+import numpy as np
 
 from loadwatch.errors import CorruptFileError
-from loadwatch.importers.fit_decode import FitMessages, enum_name, number
+from loadwatch.importers.fit_decode import FitMessages, RecordColumns, enum_name, number
 
 #: Earliest start loadwatch believes. FIT's own epoch is 1989-12-31; a date
 #: before 2000 in an activity file is an unset clock, not a recording.
@@ -33,6 +38,30 @@ MAX_LOCAL_OFFSET_S = 14 * 3600
 
 #: Local offsets are rounded to this step [s]: every time zone is a multiple of 15 min.
 LOCAL_OFFSET_STEP_S = 900
+
+#: FIT times below this are seconds since the device was switched on (FIT protocol).
+RELATIVE_LIMIT = 0x10000000
+#: The FIT epoch, 1989-12-31 00:00 UTC, in seconds since 1970.
+FIT_EPOCH_S = 631065600
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_US_PER_S = 1_000_000
+
+
+def to_us(moment: datetime) -> int:
+    """An aware datetime as exact microseconds since 1970 (UTC)."""
+    return (moment - _UNIX_EPOCH) // _MICROSECOND
+
+
+def from_us(us: int) -> datetime:
+    """Microseconds since 1970 as an aware UTC datetime."""
+    return _UNIX_EPOCH + timedelta(microseconds=int(us))
+
+
+def plausible_us(us: np.ndarray) -> np.ndarray:
+    """:func:`plausible` for times in microseconds since 1970 (element-wise)."""
+    latest = to_us(datetime.now(UTC) + FUTURE_MARGIN)
+    return (us >= to_us(PLAUSIBLE_FROM)) & (us <= latest)
 
 
 def plausible(moment: datetime | None) -> bool:
@@ -70,21 +99,40 @@ class Clock:
             return self.anchor_real + timedelta(seconds=value - self.anchor_rel)
         return None
 
+    def to_utc_us(self, fit_seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`to_utc` for a column of FIT times (see :class:`RecordColumns`).
+
+        Returns
+        -------
+        us, placed
+            Microseconds since 1970 (int64; 0 where not placed), and whether
+            each time could be placed.
+        """
+        real = fit_seconds >= RELATIVE_LIMIT
+        us = np.zeros(fit_seconds.size, dtype=np.int64)
+        us[real] = np.round((fit_seconds[real] + FIT_EPOCH_S) * _US_PER_S).astype(np.int64)
+        if self.anchor_real is None or self.anchor_rel is None:
+            return us, real
+        relative = np.isfinite(fit_seconds) & ~real
+        steps = np.round((fit_seconds[relative] - self.anchor_rel) * _US_PER_S).astype(np.int64)
+        us[relative] = to_us(self.anchor_real) + steps
+        return us, real | relative
+
     @classmethod
     def from_messages(cls, found: FitMessages, source: str) -> Clock:
         """Find how to read this file's times; raise where it has no real time at all."""
         sessions = found.messages["session"]
-        records = found.messages["record"]
         relative_starts = [s["start_time"] for s in sessions if is_relative(s.get("start_time"))]
-        relative_records = [r["timestamp"] for r in records if is_relative(r.get("timestamp"))]
-        if not relative_starts and not relative_records:
+        times = found.records["timestamp"]
+        relative_records = times[(times >= 0) & (times < RELATIVE_LIMIT)]
+        if not relative_starts and not relative_records.size:
             return cls()
         for correlation in found.messages["timestamp_correlation"]:
             real = as_datetime(correlation.get("timestamp"))
             system = correlation.get("system_timestamp")
             if plausible(real) and is_relative(system):
                 return cls(real, system)
-        anchor_rel = min(relative_starts) if relative_starts else relative_records[0]
+        anchor_rel = min(relative_starts) if relative_starts else int(relative_records[0])
         anchor_real, where = _real_start_elsewhere(found)
         if anchor_real is None:
             raise CorruptFileError(
@@ -108,10 +156,10 @@ def _real_start_elsewhere(found: FitMessages) -> tuple[datetime | None, str]:
         start = as_datetime(session.get("start_time"))
         if plausible(start):
             return start, "the first session"
-    for record in found.messages["record"]:
-        moment = as_datetime(record.get("timestamp"))
-        if plausible(moment):
-            return moment, "the first timed record"
+    us, real = Clock().to_utc_us(found.records["timestamp"])
+    believable = np.flatnonzero(real & plausible_us(us))
+    if believable.size:
+        return from_us(us[believable[0]]), "the first timed record"
     created = as_datetime(found.first("file_id").get("time_created"))
     if plausible(created):
         return created, "the time the file was created"
@@ -125,34 +173,41 @@ def _real_start_elsewhere(found: FitMessages) -> tuple[datetime | None, str]:
 
 @dataclass(slots=True)
 class TimedRecords:
-    """Records with a believable UTC time, in time order."""
+    """Records with a believable UTC time, in time order (stable: file order within a time).
 
-    times: list[datetime]
-    values: list[dict[str, Any]]
+    ``time_us`` holds microseconds since 1970 (UTC), ``values`` the records'
+    columns in the same order.
+    """
+
+    time_us: np.ndarray
+    values: RecordColumns
     n_impossible: int = 0
     first_impossible: datetime | None = None
+
+    def __len__(self) -> int:
+        return len(self.time_us)
+
+    @property
+    def first_time(self) -> datetime | None:
+        return from_us(self.time_us[0]) if len(self.time_us) else None
+
+    @property
+    def last_time(self) -> datetime | None:
+        return from_us(self.time_us[-1]) if len(self.time_us) else None
 
     @classmethod
     def from_messages(cls, found: FitMessages, clock: Clock) -> TimedRecords:
         """Place every record in UTC; leave out (and count) impossible dates."""
-        timed: list[tuple[datetime, dict[str, Any]]] = []
-        n_impossible = 0
-        first_impossible = None
-        for record in found.messages["record"]:
-            moment = clock.to_utc(record.get("timestamp"))
-            if moment is None:
-                continue
-            if not plausible(moment):
-                n_impossible += 1
-                first_impossible = first_impossible or moment
-                continue
-            timed.append((moment, record))
-        timed.sort(key=lambda pair: pair[0])
+        us, placed = clock.to_utc_us(found.records["timestamp"])
+        believable = placed & plausible_us(us)
+        impossible = np.flatnonzero(placed & ~believable)
+        kept = np.flatnonzero(believable)
+        order = kept[np.argsort(us[kept], kind="stable")]
         return cls(
-            [moment for moment, _ in timed],
-            [record for _, record in timed],
-            n_impossible,
-            first_impossible,
+            us[order],
+            found.records.take(order),
+            int(impossible.size),
+            from_us(us[impossible[0]]) if impossible.size else None,
         )
 
 
