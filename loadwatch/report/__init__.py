@@ -29,11 +29,25 @@ module          what
 
 from __future__ import annotations
 
-from .gallery import CHART_TITLES, ChartImage, athlete_charts, athlete_figures
+from typing import Any
+
 from .html import render, render_html, write_report
 from .model import OPEN_DAYS, AthleteView, ReportData, build_report_data
 from .roster import index_rows
 from .summary import summary_from_data, summary_text
+
+#: Imported on first use: matplotlib takes ~0.5 s to load, and the terminal
+#: commands (weeks, check, shoes …) never draw.
+_GALLERY = ("CHART_TITLES", "ChartImage", "athlete_charts", "athlete_figures")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _GALLERY:
+        from . import gallery
+
+        return getattr(gallery, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CHART_TITLES",

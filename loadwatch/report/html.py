@@ -27,7 +27,6 @@ from ..errors import LoadwatchError
 from ..load.ruleset import Finding, RuleSet
 from ..timeline import ImportResult
 from . import medical, roster
-from .gallery import athlete_charts
 from .model import (
     KM_PER_MI,
     OPEN_DAYS,
@@ -314,6 +313,8 @@ def _shoes_table(view: AthleteView) -> str:
 
 
 def _details(view: AthleteView, data: ReportData, number: int) -> str:
+    from .gallery import athlete_charts  # matplotlib: loaded only to draw
+
     parts = ["<h3>Charts</h3>"]
     charts = athlete_charts(view, data) if not view.runs.empty else []
     if not charts:
