@@ -14,6 +14,7 @@ The public API (the CLI calls exactly these)::
 """
 
 from . import accessor  # noqa: F401  (registers DataFrame.loadwatch)
+from .cohort import read_many
 from .errors import (
     ActivityFileError,
     CorruptFileError,
@@ -80,6 +81,7 @@ __all__ = [
     "read",
     "read_activity_file",
     "read_injuries",
+    "read_many",
     "read_records",
     "rule_injury_table",
     "shoe_records",

@@ -2,4 +2,5 @@
 
 from .cli import main
 
-main(prog_name="loadwatch")
+if __name__ == "__main__":  # worker processes (Dask, spawn) import this module again
+    main(prog_name="loadwatch")

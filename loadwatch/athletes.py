@@ -111,13 +111,10 @@ def find_athletes(path: str | Path, *, roster: bool | None = None) -> list[Athle
         folder: AthleteFolder(settings.name or _display_name(folder), folder, settings)
         for folder, settings in roots.items()
     }
-    # Deepest folder first, so a file goes to its nearest settings folder.
-    ordered = sorted(roots, key=lambda p: len(p.parts), reverse=True)
+    # A file goes to its nearest settings folder (parents are nearest first).
     for file in iter_candidate_files(path):
-        for folder in ordered:
-            if folder == path or folder in file.parents:
-                athletes[folder].files.append(file)
-                break
+        owner = next((parent for parent in file.parents if parent in athletes), path)
+        athletes[owner].files.append(file)
     result = [a for a in athletes.values() if a.files or a.folder != path or len(athletes) == 1]
     return sorted(result, key=lambda a: a.name.lower())
 

@@ -9,6 +9,7 @@ Exit codes: 0 success (unreadable files are listed on stderr and skipped);
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import sys
 import traceback
@@ -21,6 +22,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .cache import cache_info, clear_cache
 from .errors import LoadwatchError
 from .findings_table import FINDING_FIELDS, finding_records
 from .load.ruleset import ALARMS, SEVERITIES
@@ -46,6 +48,9 @@ PROGRESS_MIN_FILES = 8
 #: Above this many warnings they are counted, not listed, unless --verbose.
 MAX_WARNING_LINES = 10
 
+#: Values of --engine.
+ENGINES = ("local", "dask")
+
 
 class _State:
     debug = False
@@ -70,6 +75,14 @@ class Selection:
     units: str | None = None
     since: date | None = None
     until: date | None = None
+    #: Use the import cache (--no-cache turns it off).
+    cache: bool = True
+    #: Worker processes decoding files (None: one per core).
+    jobs: int | None = None
+    #: "local", or "dask" for one task per athlete on a Dask cluster.
+    engine: str = "local"
+    #: Dask scheduler address (--engine dask); None starts a local cluster.
+    scheduler: str | None = None
 
     def keeps(self, day: str) -> bool:
         """True for an ISO date (or datetime) string inside --since/--until."""
@@ -98,13 +111,18 @@ def _import(selection: Selection) -> ImportResult:
         overrides = SettingsOverride(
             timezone=selection.timezone, week_start=selection.week_start, units=selection.units
         )
-        result = import_activities(
-            selection.path,
-            roster=selection.roster,
-            progress=progress,
-            athlete=selection.athlete,
-            overrides=overrides,
-        )
+        if selection.engine == "dask":
+            result = _import_on_dask(selection, overrides, progress)
+        else:
+            result = import_activities(
+                selection.path,
+                roster=selection.roster,
+                progress=progress,
+                athlete=selection.athlete,
+                overrides=overrides,
+                cache=selection.cache,
+                jobs=selection.jobs,
+            )
     except (LoadwatchError, FileNotFoundError) as exc:
         _fail(exc)
         raise  # unreachable: _fail raises
@@ -120,8 +138,47 @@ def _import(selection: Selection) -> ImportResult:
         for problem in report.errors:
             if problem.error is not None:
                 click.echo("".join(traceback.format_exception(problem.error)), err=True)
+            elif problem.trace:
+                click.echo(problem.trace, err=True)
     click.echo(report.summary(), err=True)
+    if _State.verbose:
+        click.echo(
+            f"{report.files_decoded} files decoded, {report.files_from_cache} from the cache"
+            + ("" if selection.cache else " (--no-cache)"),
+            err=True,
+        )
     return result
+
+
+def _import_on_dask(
+    selection: Selection, overrides: SettingsOverride, progress: Callable
+) -> ImportResult:
+    """--engine dask: one task per athlete on a Dask cluster (loadwatch.cohort)."""
+    if importlib.util.find_spec("distributed") is None:
+        raise click.ClickException(
+            'the dask engine needs Dask, which is not installed: pip install "loadwatch[dask]"'
+        )
+    from .cohort import read_many
+
+    options: dict[str, Any] = {"cache": selection.cache}
+    if selection.jobs is not None:
+        options["jobs"] = selection.jobs
+    try:
+        return read_many(
+            selection.path,
+            engine="dask",
+            scheduler=selection.scheduler,
+            roster=selection.roster,
+            athlete=selection.athlete,
+            overrides=overrides,
+            progress=progress,
+            **options,
+        )
+    except (OSError, TimeoutError, ValueError) as exc:  # an unreachable or bad scheduler
+        if _State.debug:
+            raise
+        where = selection.scheduler or "a local cluster"
+        raise click.ClickException(f"Dask failed ({where}): {exc}") from exc
 
 
 def _week_kept(selection: Selection, week_start: str) -> bool:
@@ -182,11 +239,40 @@ def _selection(func: Callable) -> Callable:
             help="Show from this local date (earlier runs still count as history).",
         ),
         click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Show up to this date."),
+        click.option(
+            "--no-cache",
+            "no_cache",
+            is_flag=True,
+            help="Decode every file afresh; read and write no import cache (see loadwatch cache).",
+        ),
+        click.option(
+            "--jobs",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Processes that decode files (default: one per core; 1: this process only).",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(ENGINES),
+            default="local",
+            show_default=True,
+            help="Where athletes are imported: this machine, or a Dask cluster (one task per "
+            'athlete; pip install "loadwatch[dask]").',
+        ),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="With --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 "
+            "(default: a local cluster for this command).",
+        ),
     ]
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
         since, until = kwargs.pop("since"), kwargs.pop("until")
+        engine, scheduler = kwargs.pop("engine"), kwargs.pop("scheduler")
+        if scheduler is not None and engine != "dask":
+            raise click.UsageError("--scheduler is the Dask scheduler: use it with --engine dask")
         selection = Selection(
             path=kwargs.pop("path"),
             roster=kwargs.pop("roster"),
@@ -196,6 +282,10 @@ def _selection(func: Callable) -> Callable:
             units=kwargs.pop("units"),
             since=since.date() if since else None,
             until=until.date() if until else None,
+            cache=not kwargs.pop("no_cache"),
+            jobs=kwargs.pop("jobs"),
+            engine=engine,
+            scheduler=scheduler,
         )
         return func(selection, **kwargs)
 
@@ -364,6 +454,52 @@ def shoes(selection: Selection, fmt: str | None) -> None:
     except LoadwatchError as exc:
         _fail(exc)
     _emit(records, SHOE_FIELDS, fmt, lambda: shoe_text(records, _units(result)))
+
+
+def _size(n_bytes: int) -> str:
+    if n_bytes < 1024**2:
+        return f"{n_bytes / 1024:.1f} kB"
+    return f"{n_bytes / 1024**2:.1f} MB"
+
+
+@main.group("cache")
+def cache_group() -> None:
+    """The import cache: unchanged files are never decoded twice.
+
+    What decoding each file gave is kept per athlete folder in the platform's
+    cache folder (LOADWATCH_CACHE_DIR names another), so a second run only
+    decodes new or changed files. Every command takes --no-cache to bypass it.
+
+    Example:
+
+        loadwatch cache info
+    """
+
+
+@cache_group.command("info")
+def cache_info_command() -> None:
+    """Where the cache is, how many cache files it holds and their size.
+
+    Example:
+
+        loadwatch cache info
+    """
+    info = cache_info()
+    click.echo(f"cache folder: {info.folder}")
+    click.echo(f"{info.files} cache files, {_size(info.size_bytes)}")
+
+
+@cache_group.command("clear")
+def cache_clear_command() -> None:
+    """Delete loadwatch's cache files (nothing else); the next run decodes every file.
+
+    Example:
+
+        loadwatch cache clear
+    """
+    info = clear_cache()
+    freed = _size(info.size_bytes)
+    click.echo(f"removed {info.files} cache files from {info.folder}: {freed} freed")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,3 +84,22 @@ def corpus_dir() -> Path:
             pytest.fail(f"corpus missing in CI: {CORPUS_DIR}")
         pytest.skip(f"corpus not found at {CORPUS_DIR} (set LOADWATCH_CORPUS)")
     return CORPUS_DIR
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_import_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Module- and session-scoped imports cache into a temporary folder, never the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("import-cache")
+        patch.setenv("LOADWATCH_CACHE_DIR", str(folder))
+        yield folder
+
+
+@pytest.fixture(autouse=True)
+def import_cache_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test's own import cache folder (``LOADWATCH_CACHE_DIR``): tests stay independent."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("LOADWATCH_CACHE_DIR", str(folder))
+    return folder

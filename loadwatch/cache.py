@@ -1,0 +1,733 @@
+"""The import cache: each activity file decoded once, and never again while unchanged.
+
+A five-year history is ~1,500 files; decoding them is the slow part of every
+command. What decoding a file gave is kept, per athlete folder, in one Parquet
+file in the cache folder: ``platformdirs.user_cache_dir("loadwatch")`` (for
+example ``~/.cache/loadwatch`` on Linux), or the folder named by the
+environment variable ``LOADWATCH_CACHE_DIR``. A run then only stats the files,
+loads that table and decodes what is new or changed.
+
+What is kept, per file (a zip archive counts as one file, all its members
+inside), is what decoding gave *before* duplicates are merged: its timeline rows
+as :func:`loadwatch.timeline.activity_row` makes them (with the hidden
+``digest``), their laps, their speed profiles, and its problems (errors,
+skipped, warnings), so that a bad file is reported on every run without being
+decoded again. Merging duplicates and telling runs from other sports run over
+the whole athlete on every import, cached files and new ones alike.
+
+When an entry is used:
+
+* A file is known by its resolved path, size and modification time [ns]. When
+  size or time differ, its content digest is computed again: the same content
+  (a file touched or copied back) is still used, other content is decoded.
+* A file that vanished is dropped from the cache.
+* The whole athlete is decoded again when the settings that shape the rows
+  change (the ``loadwatch.toml`` time zone, or ``--timezone``), when
+  loadwatch's version or :data:`CACHE_FORMAT` changes, or when the code that
+  decodes files changes (its modules' sizes and times are part of the key).
+* Rule settings (``rules.toml``, shoes, week start, units) are not part of the
+  key: they are applied after the import, which takes ~0.1 s, so changing
+  them never needs a file decoded again.
+
+Safety: the user's files are only ever read. The cache is written to a
+temporary file and moved into place (:func:`os.replace`), so a crash or two
+runs at once never leave a torn file (the last writer wins); a cache file that
+cannot be read is ignored and rebuilt, never an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+import tempfile
+import traceback
+import types
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .importers.archives import is_archive_name
+from .importers.discover import read_file_data
+
+if TYPE_CHECKING:
+    from .settings import AthleteSettings
+    from .timeline import FileProblem
+
+#: Bump when the layout of the cache changes: every cache is then rebuilt.
+CACHE_FORMAT = 1
+#: Environment variable naming the cache folder (overrides the platform's).
+CACHE_DIR_ENV = "LOADWATCH_CACHE_DIR"
+#: Sub-folder of the cache folder holding the per-athlete Parquet files.
+IMPORTS_FOLDER = "imports"
+
+_KEY_METADATA = b"loadwatch.cache_key"
+_FOLDER_METADATA = b"loadwatch.folder"
+#: Modules whose code shapes what decoding a file gives (part of the cache key).
+_DECODE_MODULES = ("activity.py", "cache.py", "localtime.py", "sports.py", "streams.py")
+_DECODE_MODULES += ("timeline.py",)
+
+_UTC_US = pa.timestamp("us", tz="UTC")
+_F64 = pa.float64()
+_STR = pa.string()
+_FLOATS = ("utc_offset_s", "distance_km", "duration_s", "elapsed_s", "ascent_m", "descent_m")
+_FLOATS += ("avg_hr_bpm", "max_hr_bpm", "avg_temperature_c", "max_temperature_c")
+#: One activity row as stored: the timeline row without ``athlete`` (filled in on
+#: load), ``file`` relative to its top-level file, and the speed profile.
+ROW_SCHEMA = pa.struct(
+    [
+        ("activity_id", _STR),
+        ("start_utc", _UTC_US),
+        ("start_local", pa.timestamp("us")),
+        ("timezone", _STR),
+        ("timezone_source", _STR),
+        ("sport", _STR),
+        ("sub_sport", _STR),
+        ("sport_inferred", pa.bool_()),
+        ("is_run", pa.bool_()),
+        *[(name, _F64) for name in _FLOATS],
+        ("n_laps", pa.int64()),
+        ("n_records", pa.int64()),
+        ("start_lat", _F64),
+        ("start_lon", _F64),
+        ("name", _STR),
+        ("device", _STR),
+        ("file", _STR),
+        ("format", _STR),
+        ("session_index", pa.int64()),
+        ("merged_from", _STR),
+        ("notes", _STR),
+        ("digest", _STR),
+        ("profile", pa.list_(_F64)),
+    ]
+)
+#: One lap as stored; ``activity`` is the row's position within its file.
+LAP_SCHEMA = pa.struct(
+    [
+        ("activity", pa.int32()),
+        ("lap_index", pa.int64()),
+        ("start_utc", _UTC_US),
+        ("elapsed_s", _F64),
+        ("timer_s", _F64),
+        ("distance_m", _F64),
+        ("avg_speed_mps", _F64),
+        ("intensity", _STR),
+        ("trigger", _STR),
+    ]
+)
+_PROBLEM_SCHEMA = pa.struct(
+    [("category", _STR), ("source", _STR), ("kind", _STR), ("reason", _STR), ("trace", _STR)]
+)
+#: One row per top-level file.
+SCHEMA = pa.schema(
+    [
+        ("path", _STR),
+        ("size", pa.int64()),
+        ("mtime_ns", pa.int64()),
+        ("digest", _STR),
+        ("files_seen", pa.int32()),
+        ("files_read", pa.int32()),
+        ("problems", pa.list_(_PROBLEM_SCHEMA)),
+        ("activities", pa.list_(ROW_SCHEMA)),
+        ("laps", pa.list_(LAP_SCHEMA)),
+    ]
+)
+_ROW_NAMES = [f.name for f in ROW_SCHEMA]
+_LAP_NAMES = [f.name for f in LAP_SCHEMA][1:]
+
+
+@dataclass
+class FileOutcome:
+    """What reading one file gave, before duplicates are merged.
+
+    A zip archive is one outcome holding all its members. ``problems`` are
+    ``(category, FileProblem)`` pairs in the order they arose, ``category``
+    one of ``errors``, ``skipped``, ``warnings`` (the :class:`ImportReport`
+    lists). ``rows``, ``laps`` and ``profiles`` are aligned: one entry per
+    activity.
+    """
+
+    source: str
+    #: The cache key: the file's resolved path ("" where it cannot be known).
+    path: str = ""
+    size: int = -1
+    mtime_ns: int = -1
+    #: Content digest, compared when size or time changed ("" where unknown).
+    digest: str = ""
+    files_seen: int = 0
+    files_read: int = 0
+    problems: list[tuple[str, FileProblem]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    laps: list[list[dict[str, Any]]] = field(default_factory=list)
+    profiles: list[np.ndarray | None] = field(default_factory=list)
+    #: False for results that must be decoded again next time (a crash, an I/O error).
+    cacheable: bool = True
+
+    def add(self, part: FileOutcome) -> None:
+        """Append what one member (or the file itself) gave."""
+        self.files_seen += part.files_seen
+        self.files_read += part.files_read
+        self.problems += part.problems
+        self.rows += part.rows
+        self.laps += part.laps
+        self.profiles += part.profiles
+        self.cacheable = self.cacheable and part.cacheable
+        self.digest = self.digest or part.digest
+
+
+def cache_folder(cache: bool | str | Path = True) -> Path | None:
+    """The cache folder: none for False; for True $LOADWATCH_CACHE_DIR or the platform's."""
+    if cache is False:
+        return None
+    if cache is True:
+        configured = os.environ.get(CACHE_DIR_ENV)
+        if configured:
+            return Path(configured)
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("loadwatch", appauthor=False))
+    return Path(cache)
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    package = Path(__file__).resolve().parent
+    paths = sorted((package / "importers").glob("*.py")) + [package / n for n in _DECODE_MODULES]
+    h = hashlib.blake2b(digest_size=8)
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()
+
+
+def cache_key(settings: AthleteSettings) -> str:
+    """What every entry of one athlete's cache depends on, as one string.
+
+    The cache format, loadwatch's version, the decoding code, and the settings
+    that :func:`loadwatch.timeline.activity_row` reads (the time zone).
+    """
+    import loadwatch
+
+    version = getattr(loadwatch, "__version__", "?")
+    return f"{CACHE_FORMAT}|{version}|{_code_fingerprint()}|tz={settings.timezone or ''}"
+
+
+def file_digest(path: Path) -> str:
+    """Content digest of a file: what decoding reads (``.gz`` unpacked), zip archives whole.
+
+    ``""`` where the file cannot be read.
+    """
+    try:
+        if is_archive_name(path.name):
+            with path.open("rb") as fh:
+                return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+        return read_file_data(path).digest
+    except Exception:  # unreadable now: not the content that was cached
+        return ""
+
+
+def format_trace(error: BaseException) -> str:
+    """The traceback of ``error`` as text (kept where the exception itself cannot be)."""
+    return "".join(traceback.format_exception(error))
+
+
+def _relative(source: str, top: str) -> str:
+    """``source`` relative to its top-level file (``!member``), so a cache survives renames."""
+    return source[len(top) :] if source.startswith(top) else "\0" + source
+
+
+def _absolute(stored: str | None, top: str) -> str:
+    stored = stored or ""
+    return stored[1:] if stored.startswith("\0") else top + stored
+
+
+def _record(outcome: FileOutcome) -> dict[str, Any]:
+    top = outcome.source
+    problems = [
+        {
+            "category": category,
+            "source": _relative(p.source, top),
+            "kind": p.kind,
+            "reason": p.reason,
+            "trace": p.trace if p.error is None else format_trace(p.error),
+        }
+        for category, p in outcome.problems
+    ]
+    activities = []
+    for row, profile in zip(outcome.rows, outcome.profiles, strict=True):
+        stored = {name: row.get(name) for name in _ROW_NAMES}
+        stored["file"] = _relative(row["file"], top)
+        stored["profile"] = None if profile is None else np.asarray(profile, dtype="float64")
+        activities.append(stored)
+    laps = [
+        {"activity": i, **{name: lap[name] for name in _LAP_NAMES}}
+        for i, file_laps in enumerate(outcome.laps)
+        for lap in file_laps
+    ]
+    return {
+        "path": outcome.path,
+        "size": outcome.size,
+        "mtime_ns": outcome.mtime_ns,
+        "digest": outcome.digest,
+        "files_seen": outcome.files_seen,
+        "files_read": outcome.files_read,
+        "problems": problems,
+        "activities": activities,
+        "laps": laps,
+    }
+
+
+def outcomes_table(outcomes: Sequence[FileOutcome]) -> pa.Table:
+    """Outcomes as a table of :data:`SCHEMA`, one row per file."""
+    return pa.Table.from_pylist([_record(o) for o in outcomes], schema=SCHEMA)
+
+
+def _cache_file(directory: Path, athlete_folder: Path) -> Path:
+    name = str(athlete_folder)
+    slug = "".join(c if c.isalnum() else "-" for c in athlete_folder.name.lower())[:40] or "root"
+    digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return directory / IMPORTS_FOLDER / f"{slug}-{digest}.parquet"
+
+
+def _read_table(path: Path, key: str) -> pa.Table | None:
+    try:
+        table = pq.read_table(path)
+    except Exception:  # missing, truncated, not Parquet: rebuilt
+        return None
+    metadata = table.schema.metadata or {}
+    if metadata.get(_KEY_METADATA) != key.encode() or not table.schema.equals(SCHEMA):
+        return None
+    return table
+
+
+class AthleteCache:
+    """The cached outcomes of one athlete folder: look up, combine with new ones, save.
+
+    Parameters
+    ----------
+    directory
+        The cache folder (:func:`cache_folder`); ``None`` keeps nothing.
+    folder
+        The athlete's folder, resolved.
+    settings
+        The athlete's settings (see :func:`cache_key`).
+    """
+
+    def __init__(self, directory: Path | None, folder: Path, settings: AthleteSettings) -> None:
+        self.folder = folder.resolve()
+        self._prefix = os.path.join(str(folder), "")
+        self._resolved = str(self.folder)
+        self.key = cache_key(settings)
+        self.path = None if directory is None else _cache_file(directory, self.folder)
+        table = None if self.path is None else _read_table(self.path, self.key)
+        #: True where what is on disk differs from what :meth:`save` would write.
+        self.dirty = table is None and self.path is not None and self.path.exists()
+        self.table = table if table is not None else SCHEMA.empty_table()
+        paths = self.table.column("path").to_pylist()
+        self._index = {p: i for i, p in enumerate(paths)}
+        self._size = self.table.column("size").to_pylist()
+        self._mtime = self.table.column("mtime_ns").to_pylist()
+        self._digest = self.table.column("digest").to_pylist()
+
+    def key_of(self, path: Path) -> str:
+        """The cache key of one of the athlete's files: its path in the resolved folder."""
+        name = str(path)
+        if name.startswith(self._prefix):  # string work: pathlib costs ~50 µs a file
+            return self._resolved + name[len(self._prefix) - 1 :]
+        return str(path.resolve())
+
+    def find(self, key: str, path: Path, size: int, mtime_ns: int) -> int | None:
+        """The entry for this file if it is still valid, else ``None``."""
+        i = self._index.get(key)
+        if i is None:
+            return None
+        if self._size[i] == size and self._mtime[i] == mtime_ns:
+            return i
+        if self._digest[i] and file_digest(path) == self._digest[i]:
+            self._size[i], self._mtime[i] = size, mtime_ns  # touched, same content
+            self.dirty = True
+            return i
+        return None
+
+    def combined(self, entries: Sequence[int | FileOutcome]) -> pa.Table:
+        """One table of :data:`SCHEMA` with a row per entry, in order."""
+        cached = [e for e in entries if isinstance(e, int)]
+        new = [e for e in entries if not isinstance(e, int)]
+        parts = [self.table.take(cached)] if cached else []
+        if new:
+            parts.append(outcomes_table(new))
+        if not parts:
+            return SCHEMA.empty_table()
+        table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+        order, c, n = [], 0, len(cached)
+        for entry in entries:
+            if isinstance(entry, int):
+                order.append(c)
+                c += 1
+            else:
+                order.append(n)
+                n += 1
+        return table if order == list(range(len(order))) else table.take(order)
+
+    def save(self, entries: Sequence[int | FileOutcome], combined: pa.Table) -> None:
+        """Write what this run knows: the entries, and older ones whose file still exists.
+
+        Never raises: a cache that cannot be written is simply not written.
+        """
+        if self.path is None:
+            return
+        keep = [i for i, e in enumerate(entries) if isinstance(e, int) or (e.cacheable and e.path)]
+        used = {e for e in entries if isinstance(e, int)}
+        new_keys = {e.path for e in entries if not isinstance(e, int)}
+        others = [
+            i
+            for key, i in self._index.items()
+            if i not in used and key not in new_keys and os.path.exists(key)
+        ]
+        grown = len(keep) > len(used)
+        shrunk = len(used) + len(others) < len(self._index)
+        if not (self.dirty or grown or shrunk):
+            return  # the file on disk already holds exactly this
+        table = combined.take(keep)
+        sizes = [self._size[e] if isinstance(e, int) else e.size for e in entries]
+        mtimes = [self._mtime[e] if isinstance(e, int) else e.mtime_ns for e in entries]
+        table = table.set_column(1, "size", pa.array([sizes[i] for i in keep], pa.int64()))
+        table = table.set_column(2, "mtime_ns", pa.array([mtimes[i] for i in keep], pa.int64()))
+        if others:
+            table = pa.concat_tables([table, self.table.take(others)])
+        metadata = {_KEY_METADATA: self.key.encode(), _FOLDER_METADATA: str(self.folder).encode()}
+        _write_atomic(table.replace_schema_metadata(metadata), self.path)
+
+
+def _write_atomic(table: pa.Table, path: Path) -> None:
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=".tmp")
+        os.close(fd)
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+        tmp = None
+    except Exception:  # read-only folder, disk full, a reader holding the file (Windows)
+        pass
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+@dataclass
+class Unpacked:
+    """A table of outcomes opened for the timeline: rows, laps and profiles.
+
+    ``rows`` are timeline rows (dicts) in file order, each with ``_row``, its
+    position; ``laps`` holds the lap fields plus ``_row``; ``profiles[i]`` is
+    row ``i``'s speed profile or ``None``.
+    """
+
+    rows: list[dict[str, Any]]
+    laps: pa.Table
+    profiles: list[np.ndarray | None]
+
+    def laps_of(self, kept: Sequence[dict[str, Any]]) -> pa.Table:
+        """The laps of the ``kept`` rows (each with its ``_row``), in their order."""
+        position = np.full(len(self.rows), -1, dtype="int64")
+        position[[row["_row"] for row in kept]] = np.arange(len(kept))
+        lap_position = position[self.laps.column("_row").to_numpy()]
+        chosen = np.flatnonzero(lap_position >= 0)
+        chosen = chosen[np.argsort(lap_position[chosen], kind="stable")]
+        return self.laps.take(chosen).drop_columns(["_row"])
+
+
+def unpack(table: pa.Table, sources: Sequence[str], athlete: str) -> Unpacked:
+    """Rows, laps and profiles of ``table`` (from :meth:`AthleteCache.combined`).
+
+    ``sources`` are the files as the user named them this time, one per table
+    row: stored names are relative to them.
+    """
+    activities = table.column("activities").combine_chunks()
+    flat = activities.flatten()
+    parents = pc.list_parent_indices(activities).to_numpy(zero_copy_only=False)
+    n = len(flat)
+    columns = {name: flat.field(name) for name in _ROW_NAMES if name != "profile"}
+    values = [columns[name].to_pylist() for name in columns]
+    names = list(columns)
+    rows = [dict(zip(names, vals, strict=True)) for vals in zip(*values, strict=True)]
+    for i, (row, parent) in enumerate(zip(rows, parents.tolist(), strict=True)):
+        row["athlete"] = athlete
+        row["file"] = _absolute(row["file"], sources[parent])
+        row["_row"] = i
+    profiles: list[np.ndarray | None] = [None] * n
+    profile = flat.field("profile")
+    if profile.null_count < n:
+        offsets = profile.offsets.to_numpy()
+        data = profile.values.to_numpy(zero_copy_only=False)
+        valid = profile.is_valid().to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(valid).tolist():
+            profiles[i] = data[offsets[i] : offsets[i + 1]].copy()
+    lap_lists = table.column("laps").combine_chunks()
+    laps = lap_lists.flatten()
+    lap_parents = pc.list_parent_indices(lap_lists).to_numpy(zero_copy_only=False)
+    counts = pc.list_value_length(activities).to_numpy(zero_copy_only=False)
+    first_row = np.concatenate(([0], np.cumsum(counts)[:-1])).astype("int64")
+    row_of_lap = first_row[lap_parents] + laps.field("activity").to_numpy(zero_copy_only=False)
+    lap_table = pa.Table.from_arrays(
+        [
+            pa.array([athlete] * len(laps), _STR),
+            columns["activity_id"].take(pa.array(row_of_lap, pa.int64())),
+            *[laps.field(name) for name in _LAP_NAMES],
+            pa.array(row_of_lap, pa.int64()),
+        ],
+        names=["athlete", "activity_id", *_LAP_NAMES, "_row"],
+    )
+    return Unpacked(rows, lap_table, profiles)
+
+
+def cached_problems(table: pa.Table, i: int, top: str) -> list[tuple[str, str, str, str, str]]:
+    """Problems of row ``i`` as ``(category, source, kind, reason, trace)``."""
+    return [
+        (p["category"], _absolute(p["source"], top), p["kind"], p["reason"], p["trace"] or "")
+        for p in table.column("problems")[i].as_py()
+    ]
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """The cache folder, the number of cache files in it and their size [bytes]."""
+
+    folder: Path
+    files: int
+    size_bytes: int
+
+
+def _own_files(folder: Path) -> list[Path]:
+    imports = folder / IMPORTS_FOLDER
+    if not imports.is_dir():
+        return []
+    return sorted(p for p in imports.iterdir() if p.is_file() and p.suffix in (".parquet", ".tmp"))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def cache_info(cache: bool | str | Path = True) -> CacheInfo:
+    """Where the cache is and how much it holds."""
+    folder = cache_folder(cache) or cache_folder(True)
+    assert folder is not None
+    files = _own_files(folder)
+    return CacheInfo(folder, len(files), sum(_size(p) for p in files))
+
+
+def clear_cache(cache: bool | str | Path = True) -> CacheInfo:
+    """Remove loadwatch's cache files (only those) and return what was removed.
+
+    Only the Parquet and temporary files loadwatch wrote in the ``imports``
+    sub-folder are removed, so a cache folder pointed at a shared place never
+    loses anything else.
+    """
+    folder = cache_folder(cache) or cache_folder(True)
+    assert folder is not None
+    removed, freed = 0, 0
+    for path in _own_files(folder):
+        size = _size(path)
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed, freed = removed + 1, freed + size
+    with contextlib.suppress(OSError):
+        (folder / IMPORTS_FOLDER).rmdir()
+    return CacheInfo(folder, removed, freed)
+
+
+# --- the process pool -------------------------------------------------------------
+
+#: Fewer files than this to decode stay in this process.
+POOL_MIN_FILES = 16
+#: With ``jobs=None``, fewer bytes than this to decode stay in this process too:
+#: starting the pool (a fork server that loads loadwatch, then the workers) takes
+#: ~1.5 s, as long as decoding ~8 MB of files.
+POOL_MIN_BYTES = 16 * 1024**2
+#: Most work items sent to a worker at once, and most bytes of zip members in one send.
+CHUNK_MAX_ITEMS = 16
+CHUNK_MAX_BYTES = 32 * 1024 * 1024
+
+#: ``(shared argument, items, tags)``: the worker gets the first two, the tags stay here.
+Chunk = tuple[Any, list[Any], list[Any]]
+Worker = Callable[[Any, list[Any]], list[Any]]
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def pool_plan(n_items: int, n_bytes: int, jobs: int | None) -> tuple[int, int]:
+    """``(worker processes, items per chunk)`` for this much work; no workers: this process.
+
+    ``jobs=None`` uses every core, but only where the work outweighs starting
+    the pool (:data:`POOL_MIN_FILES` and :data:`POOL_MIN_BYTES`); an explicit
+    ``jobs`` above 1 needs only :data:`POOL_MIN_FILES` items.
+    """
+    import multiprocessing
+
+    auto = jobs is None
+    jobs = default_jobs() if jobs is None else jobs
+    if multiprocessing.current_process().daemon:  # e.g. a Dask worker: no children allowed
+        return 0, 0
+    if jobs <= 1 or n_items < POOL_MIN_FILES or (auto and n_bytes < POOL_MIN_BYTES):
+        return 0, 0
+    size = max(1, min(CHUNK_MAX_ITEMS, -(-n_items // (4 * jobs))))
+    return min(jobs, -(-n_items // size)), size
+
+
+#: Imported once in the fork server, so that no worker pays for it.
+_PRELOAD = ("loadwatch.timeline", "loadwatch.importers.fit", "loadwatch.importers.gpx")
+_PRELOAD += ("loadwatch.importers.tcx",)
+
+
+def _context() -> Any:
+    """Fresh worker processes that inherit nothing (spawn-safe on every platform).
+
+    On Linux a fork server, started once per process with loadwatch already
+    imported, forks them in milliseconds; elsewhere they are spawned.
+    """
+    import multiprocessing
+
+    if sys.platform.startswith("linux"):
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(_PRELOAD))
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+@contextlib.contextmanager
+def _without_main() -> Iterator[None]:
+    """Start worker processes without the user's main script.
+
+    multiprocessing runs the parent's ``__main__`` again in every new process,
+    so that functions defined there can be sent. loadwatch's worker needs
+    nothing from it, and a script without an ``if __name__ == "__main__":``
+    guard (or ``python -m loadwatch``) would run again in every worker.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+def _submit(pool: ProcessPoolExecutor, worker: Worker, shared: Any, items: list[Any]) -> Future:
+    with _without_main():  # processes start inside submit
+        return pool.submit(worker, shared, items)
+
+
+def _drive(
+    worker: Worker, chunks: Iterator[Chunk], workers: int
+) -> Generator[tuple[Any, Any], None, list[Chunk] | None]:
+    """Run chunks in one pool; return the chunks lost if the pool broke (None: no pool)."""
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=_context())
+    except (OSError, ImportError, NotImplementedError, ValueError):
+        return None  # no worker processes on this system
+    pending: dict[Future, Chunk] = {}
+    try:
+        while True:
+            for chunk in chunks:
+                try:
+                    pending[_submit(pool, worker, chunk[0], chunk[1])] = chunk
+                except Exception:  # broken, or processes may not start here: see run_pool
+                    return [*pending.values(), chunk]
+                if len(pending) >= 2 * workers:
+                    break
+            if not pending:
+                return []
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            lost = []
+            for future in done:
+                chunk = pending.pop(future)
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    lost.append(chunk)
+                    continue
+                except Exception as exc:  # a result that could not be sent back
+                    results = [exc] * len(chunk[1])
+                yield from zip(chunk[2], results, strict=True)
+            if lost:
+                return lost + list(pending.values())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _alone(worker: Worker, shared: Any, items: list[Any]) -> list[Any] | BaseException:
+    """Items in a process of their own: the results, or why that process failed."""
+    try:
+        with ProcessPoolExecutor(1, mp_context=_context()) as pool:
+            return _submit(pool, worker, shared, items).result()
+    except Exception as exc:
+        return exc
+
+
+def _run_all(
+    worker: Worker, chunks: Iterator[Chunk], workers: int
+) -> Generator[tuple[Any, Any], None, list[Chunk]]:
+    """Every chunk through pools (a new one after a crash); the chunks lost in crashes."""
+    lost_all: list[Chunk] = []
+    while True:
+        lost = yield from _drive(worker, chunks, workers)
+        if lost == []:
+            return lost_all
+        if lost is None or _alone(worker, lost[0][0], []) != []:
+            # No worker process starts at all (not one file's fault): read here.
+            for shared, items, tags in [*lost_all, *(lost or []), *chunks]:
+                yield from zip(tags, worker(shared, items), strict=True)
+            return []
+        lost_all += lost
+
+
+def run_pool(worker: Worker, chunks: Iterable[Chunk], workers: int) -> Iterator[tuple[Any, Any]]:
+    """``worker(shared, items)`` for every chunk, in worker processes; ``(tag, result)`` per item.
+
+    Results come as chunks finish, not in order. At most two chunks per
+    worker are sent ahead, so a lazy ``chunks`` (zip members read as they are
+    needed) never fills memory. When a worker process dies (killed, out of
+    memory, a crash in a C extension), a new pool takes the chunks not yet
+    sent; the items of the chunks that were running are tried again one per
+    chunk, and those lost in a crash again each in a process of its own. An
+    item whose own process dies gets the exception as its result; every other
+    item is read as usual. Where no worker process can start at all,
+    everything runs in this process.
+    """
+    lost = yield from _run_all(worker, iter(chunks), workers)
+    singles = [
+        (shared, [item], [tag])
+        for shared, items, tags in lost
+        for item, tag in zip(items, tags, strict=True)
+    ]
+    lost = yield from _run_all(worker, iter(singles), workers)
+    for shared, items, tags in lost:
+        result = _alone(worker, shared, items)
+        yield tags[0], result if isinstance(result, BaseException) else result[0]
