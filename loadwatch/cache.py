@@ -9,7 +9,7 @@ loads that table and decodes what is new or changed.
 
 What is kept, per file (a zip archive counts as one file, all its members
 inside), is what decoding gave *before* duplicates are merged: its timeline rows
-as :func:`loadwatch.timeline.activity_row` makes them (with the hidden
+as :func:`loadwatch.timeline_rows.activity_row` makes them (with the hidden
 ``digest``), their laps, their speed profiles, and its problems (errors,
 skipped, warnings), so that a bad file is reported on every run without being
 decoded again. Merging duplicates and telling runs from other sports run over
@@ -40,13 +40,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import sys
 import tempfile
 import traceback
-import types
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -75,7 +71,7 @@ _KEY_METADATA = b"loadwatch.cache_key"
 _FOLDER_METADATA = b"loadwatch.folder"
 #: Modules whose code shapes what decoding a file gives (part of the cache key).
 _DECODE_MODULES = ("activity.py", "cache.py", "localtime.py", "sports.py", "streams.py")
-_DECODE_MODULES += ("timeline.py",)
+_DECODE_MODULES += ("timeline.py", "timeline_rows.py")
 
 _UTC_US = pa.timestamp("us", tz="UTC")
 _F64 = pa.float64()
@@ -217,7 +213,7 @@ def cache_key(settings: AthleteSettings) -> str:
     """What every entry of one athlete's cache depends on, as one string.
 
     The cache format, loadwatch's version, the decoding code, and the settings
-    that :func:`loadwatch.timeline.activity_row` reads (the time zone).
+    that :func:`loadwatch.timeline_rows.activity_row` reads (the time zone).
     """
     import loadwatch
 
@@ -555,179 +551,3 @@ def clear_cache(cache: bool | str | Path = True) -> CacheInfo:
     with contextlib.suppress(OSError):
         (folder / IMPORTS_FOLDER).rmdir()
     return CacheInfo(folder, removed, freed)
-
-
-# --- the process pool -------------------------------------------------------------
-
-#: Fewer files than this to decode stay in this process.
-POOL_MIN_FILES = 16
-#: With ``jobs=None``, fewer bytes than this to decode stay in this process too:
-#: starting the pool (a fork server that loads loadwatch, then the workers) takes
-#: ~1.5 s, as long as decoding ~8 MB of files.
-POOL_MIN_BYTES = 16 * 1024**2
-#: Most work items sent to a worker at once, and most bytes of zip members in one send.
-CHUNK_MAX_ITEMS = 16
-CHUNK_MAX_BYTES = 32 * 1024 * 1024
-
-#: ``(shared argument, items, tags)``: the worker gets the first two, the tags stay here.
-Chunk = tuple[Any, list[Any], list[Any]]
-Worker = Callable[[Any, list[Any]], list[Any]]
-
-
-def default_jobs() -> int:
-    """The number of cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
-def pool_plan(n_items: int, n_bytes: int, jobs: int | None) -> tuple[int, int]:
-    """``(worker processes, items per chunk)`` for this much work; no workers: this process.
-
-    ``jobs=None`` uses every core, but only where the work outweighs starting
-    the pool (:data:`POOL_MIN_FILES` and :data:`POOL_MIN_BYTES`); an explicit
-    ``jobs`` above 1 needs only :data:`POOL_MIN_FILES` items.
-    """
-    import multiprocessing
-
-    auto = jobs is None
-    jobs = default_jobs() if jobs is None else jobs
-    if multiprocessing.current_process().daemon:  # e.g. a Dask worker: no children allowed
-        return 0, 0
-    if jobs <= 1 or n_items < POOL_MIN_FILES or (auto and n_bytes < POOL_MIN_BYTES):
-        return 0, 0
-    size = max(1, min(CHUNK_MAX_ITEMS, -(-n_items // (4 * jobs))))
-    return min(jobs, -(-n_items // size)), size
-
-
-#: Imported once in the fork server, so that no worker pays for it.
-_PRELOAD = ("loadwatch.timeline", "loadwatch.importers.fit", "loadwatch.importers.gpx")
-_PRELOAD += ("loadwatch.importers.tcx",)
-
-
-def _context() -> Any:
-    """Fresh worker processes that inherit nothing (spawn-safe on every platform).
-
-    On Linux a fork server, started once per process with loadwatch already
-    imported, forks them in milliseconds; elsewhere they are spawned.
-    """
-    import multiprocessing
-
-    if sys.platform.startswith("linux"):
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(_PRELOAD))
-        return context
-    return multiprocessing.get_context("spawn")
-
-
-@contextlib.contextmanager
-def _without_main() -> Iterator[None]:
-    """Start worker processes without the user's main script.
-
-    multiprocessing runs the parent's ``__main__`` again in every new process,
-    so that functions defined there can be sent. loadwatch's worker needs
-    nothing from it, and a script without an ``if __name__ == "__main__":``
-    guard (or ``python -m loadwatch``) would run again in every worker.
-    """
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
-
-
-def _submit(pool: ProcessPoolExecutor, worker: Worker, shared: Any, items: list[Any]) -> Future:
-    with _without_main():  # processes start inside submit
-        return pool.submit(worker, shared, items)
-
-
-def _drive(
-    worker: Worker, chunks: Iterator[Chunk], workers: int
-) -> Generator[tuple[Any, Any], None, list[Chunk] | None]:
-    """Run chunks in one pool; return the chunks lost if the pool broke (None: no pool)."""
-    try:
-        pool = ProcessPoolExecutor(workers, mp_context=_context())
-    except (OSError, ImportError, NotImplementedError, ValueError):
-        return None  # no worker processes on this system
-    pending: dict[Future, Chunk] = {}
-    try:
-        while True:
-            for chunk in chunks:
-                try:
-                    pending[_submit(pool, worker, chunk[0], chunk[1])] = chunk
-                except Exception:  # broken, or processes may not start here: see run_pool
-                    return [*pending.values(), chunk]
-                if len(pending) >= 2 * workers:
-                    break
-            if not pending:
-                return []
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            lost = []
-            for future in done:
-                chunk = pending.pop(future)
-                try:
-                    results = future.result()
-                except BrokenProcessPool:
-                    lost.append(chunk)
-                    continue
-                except Exception as exc:  # a result that could not be sent back
-                    results = [exc] * len(chunk[1])
-                yield from zip(chunk[2], results, strict=True)
-            if lost:
-                return lost + list(pending.values())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _alone(worker: Worker, shared: Any, items: list[Any]) -> list[Any] | BaseException:
-    """Items in a process of their own: the results, or why that process failed."""
-    try:
-        with ProcessPoolExecutor(1, mp_context=_context()) as pool:
-            return _submit(pool, worker, shared, items).result()
-    except Exception as exc:
-        return exc
-
-
-def _run_all(
-    worker: Worker, chunks: Iterator[Chunk], workers: int
-) -> Generator[tuple[Any, Any], None, list[Chunk]]:
-    """Every chunk through pools (a new one after a crash); the chunks lost in crashes."""
-    lost_all: list[Chunk] = []
-    while True:
-        lost = yield from _drive(worker, chunks, workers)
-        if lost == []:
-            return lost_all
-        if lost is None or _alone(worker, lost[0][0], []) != []:
-            # No worker process starts at all (not one file's fault): read here.
-            for shared, items, tags in [*lost_all, *(lost or []), *chunks]:
-                yield from zip(tags, worker(shared, items), strict=True)
-            return []
-        lost_all += lost
-
-
-def run_pool(worker: Worker, chunks: Iterable[Chunk], workers: int) -> Iterator[tuple[Any, Any]]:
-    """``worker(shared, items)`` for every chunk, in worker processes; ``(tag, result)`` per item.
-
-    Results come as chunks finish, not in order. At most two chunks per
-    worker are sent ahead, so a lazy ``chunks`` (zip members read as they are
-    needed) never fills memory. When a worker process dies (killed, out of
-    memory, a crash in a C extension), a new pool takes the chunks not yet
-    sent; the items of the chunks that were running are tried again one per
-    chunk, and those lost in a crash again each in a process of its own. An
-    item whose own process dies gets the exception as its result; every other
-    item is read as usual. Where no worker process can start at all,
-    everything runs in this process.
-    """
-    lost = yield from _run_all(worker, iter(chunks), workers)
-    singles = [
-        (shared, [item], [tag])
-        for shared, items, tags in lost
-        for item, tag in zip(items, tags, strict=True)
-    ]
-    lost = yield from _run_all(worker, iter(singles), workers)
-    for shared, items, tags in lost:
-        result = _alone(worker, shared, items)
-        yield tags[0], result if isinstance(result, BaseException) else result[0]

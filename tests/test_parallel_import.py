@@ -22,8 +22,8 @@ from click.testing import CliRunner
 
 import loadwatch as lw
 import loadwatch.timeline as timeline
-from loadwatch.cache import POOL_MIN_BYTES, POOL_MIN_FILES, pool_plan, run_pool
 from loadwatch.cli import main
+from loadwatch.pool import POOL_MIN_BYTES, POOL_MIN_FILES, pool_plan, run_pool
 from loadwatch.synthetic import Athlete, PlannedRun, steady_weeks, write_athlete
 
 HOME = (40.78, -73.97)
