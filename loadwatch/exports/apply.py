@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..sports import is_running, normalize_sport
 from .locate import ExportTables
+from .strava import StravaActivity
 
 #: A file's distance more than this fraction from Strava's is noted. Strava
 #: re-measures GPS tracks and its figures differ from the watch's by ~0.5-2 %.
@@ -39,7 +40,8 @@ class _Match:
     distance_km: float | None
 
 
-def _row_files(file: object, merged_from: object) -> list[str]:
+def row_files(file: object, merged_from: object) -> list[str]:
+    """The file of a timeline row and the files merged into it as duplicates."""
     return [str(file), *(f for f in str(merged_from or "").split("; ") if f)]
 
 
@@ -89,7 +91,6 @@ def apply_export_tables(
         for found in tables.values():
             warnings += found.problems
         return timeline, warnings
-    timeline = timeline.copy()
     columns = {name: timeline[name].tolist() for name in timeline.columns}
     for athlete, found in tables.items():
         warnings += found.problems
@@ -99,7 +100,7 @@ def apply_export_tables(
         for i, row_athlete in enumerate(columns["athlete"]):
             if row_athlete != athlete:
                 continue
-            files = _row_files(columns["file"][i], columns["merged_from"][i])
+            files = row_files(columns["file"][i], columns["merged_from"][i])
             match = _find(found, files, columns["start_utc"][i])
             if match is None:
                 continue
@@ -156,34 +157,26 @@ def _apply_match(
     columns["notes"][i] = "; ".join(notes)
 
 
+def _counted(items: list[StravaActivity], what: str) -> tuple[str, str]:
+    """``("3 listed activities", "12.0 km of runs")`` for these table rows."""
+    runs_km = sum(a.distance_km or 0.0 for a in items if is_running(normalize_sport(a.sport)[0]))
+    noun = "activity" if len(items) == 1 else "activities"
+    return " ".join(w for w in (str(len(items)), what, noun) if w), f"{runs_km:.1f} km of runs"
+
+
 def _unlisted_lines(found: ExportTables, matched: set[int]) -> list[tuple[str, str]]:
     """One line per export for activities it lists that the timeline does not hold."""
     lines = []
     for export in found.strava:
         missing = [a for a in export.activities if id(a) not in matched]
         if missing:
-            runs_km = sum(
-                a.distance_km or 0.0 for a in missing if is_running(normalize_sport(a.sport)[0])
+            count, km = _counted(missing, "listed")
+            reason = (
+                f"{count} not in the timeline (file missing, unreadable or not an activity; {km})"
             )
-            lines.append(
-                (
-                    export.origin,
-                    f"{len(missing)} listed activit{'y' if len(missing) == 1 else 'ies'} "
-                    f"not in the timeline (file missing, unreadable or not an activity; "
-                    f"{runs_km:.1f} km of runs)",
-                )
-            )
+            lines.append((export.origin, reason))
         if export.manual:
-            runs_km = sum(
-                a.distance_km or 0.0
-                for a in export.manual
-                if is_running(normalize_sport(a.sport)[0])
-            )
-            lines.append(
-                (
-                    export.origin,
-                    f"{len(export.manual)} activit{'y' if len(export.manual) == 1 else 'ies'} "
-                    f"entered by hand on Strava (no file): not counted ({runs_km:.1f} km of runs)",
-                )
-            )
+            count, km = _counted(export.manual, "")
+            reason = f"{count} entered by hand on Strava (no file): not counted ({km})"
+            lines.append((export.origin, reason))
     return lines

@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..exports import StravaExport, find_export_tables, search_folders
+from ..exports.apply import row_files
 from ..timeline import ImportResult
 from .sources import OVERRIDES_FILE, Overrides, read_overrides
 
@@ -77,15 +78,10 @@ class AthleteSources:
     strava: list[StravaExport] = field(default_factory=list)
 
 
-def _row_files(file: object, merged_from: object) -> list[str]:
-    """The file of a timeline row and the files merged into it as duplicates."""
-    return [str(file), *(f for f in str(merged_from or "").split("; ") if f)]
-
-
 def _files_of(rows: pd.DataFrame) -> list[str]:
     files: list[str] = []
     for file, merged in zip(rows["file"], rows["merged_from"], strict=True):
-        files += _row_files(file, merged)
+        files += row_files(file, merged)
     return files
 
 
@@ -186,7 +182,7 @@ def assign_shoes(
             [p.name for p in periods] + [s.name for e in found.strava for s in e.shoes]
         )
         for row in group.itertuples(index=False):
-            files = _row_files(row.file, row.merged_from)
+            files = row_files(row.file, row.merged_from)
             day: date = row.start_local.date()
             shoe, source, note = _assign_one(files, day, found, periods, canonical)
             records.append(
