@@ -1,12 +1,12 @@
-"""Fast FIT file generator for the speed-and-scale benchmark (numpy + struct).
+"""Fast FIT data for the speed-and-scale benchmark: plans and one-second streams.
 
-``loadwatch.synthetic`` writes FIT through fit-tool, one Python object per
-field per record: about 0.3 s for a small file, hours for the ~1,500 one-second
-files of a five-year runner. This module encodes the same kind of file in one
-pass: one definition message per message type, all ``record`` messages of a
-file as one numpy structured array turned into bytes, the FIT header with its
-CRC and the file CRC (``crcmod`` crc-16 is FIT's CRC). Field numbers, base
-types, scales and offsets come from the FIT profile in ``fitdecode.profile``.
+``loadwatch.synthetic.simulate`` makes a run's samples one step at a time,
+which suits the sample data and tests (hundreds of files) but not the
+~1,500 one-second files of a five-year runner. This module makes the same kind
+of :class:`~loadwatch.synthetic.Track` with whole-array numpy arithmetic
+(:func:`fast_track`) and writes it with the package's FIT writer
+(:func:`loadwatch.synthetic.fitwriter.fit_bytes`, numpy-encoded records); only
+the plans and the stream shape are the benchmark's own.
 
 A file holds what a Garmin Forerunner writes: ``file_id`` (activity, garmin,
 product 3992, serial, ``time_created``), timer-start ``event``,
@@ -14,7 +14,7 @@ product 3992, serial, ``time_created``), timer-start ``event``,
 a loop through home, distance, ``enhanced_speed``, ``enhanced_altitude``,
 heart rate, cadence, temperature) with an auto ``lap`` after every kilometre,
 a timer-stop ``event``, one ``session`` (running; totals, ascent/descent, heart
-rate, start position) and ``activity`` with ``local_timestamp``.
+rate, temperature, start position) and ``activity`` with ``local_timestamp``.
 
 Plans are :class:`loadwatch.synthetic.Athlete` objects (so
 :func:`loadwatch.synthetic.weekly_totals` states what loadwatch should find);
@@ -31,152 +31,27 @@ from __future__ import annotations
 
 import argparse
 import math
-import struct
 import sys
 import tempfile
 import zlib
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from time import perf_counter
-from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
-import crcmod.predefined
-import fitdecode.profile
 import numpy as np
 
 from loadwatch.synthetic import (
     Athlete,
     PlannedRun,
+    Track,
     file_name,
     toml_text,
 )
+from loadwatch.synthetic.fitwriter import fit_bytes
+from loadwatch.synthetic.track import M_PER_DEGREE, LapSpan
 
 #: Bump when the files or plans change, so cached benchmark data are rewritten.
-GENERATOR_VERSION = 1
-#: FIT epoch (1989-12-31 00:00 UTC).
-FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
-#: Metres per degree of latitude on a sphere of radius 6 378 137 m [m].
-M_PER_DEGREE = 2 * math.pi * 6378137.0 / 360.0
-#: FIT semicircles per degree.
-SEMICIRCLES_PER_DEGREE = 2**31 / 180.0
-#: Garmin (manufacturer 1), Forerunner 255 (garmin_product 3992).
-GARMIN, FORERUNNER_255, SERIAL = 1, 3992, 3412345678
-
-_crc16 = crcmod.predefined.mkPredefinedCrcFun("crc-16")
-_MESSAGES = {m.name: (num, m) for num, m in fitdecode.profile.MESSAGE_TYPES.items()}
-
-
-class _Field(NamedTuple):
-    name: str
-    number: int
-    base: Any  # fitdecode BaseType: identifier, size, fmt
-    scale: float
-    offset: float
-    enum: dict[str, int]  # name -> code; empty for numbers
-
-
-class MessageLayout:
-    """One FIT message type with a fixed list of fields and a local message type.
-
-    Parameters
-    ----------
-    name
-        Profile message name (``"record"``).
-    local_type
-        Local message type 0–15 written in the record headers.
-    fields
-        Profile field names separated by spaces, in the order they are written.
-    """
-
-    def __init__(self, name: str, local_type: int, fields: str) -> None:
-        self.name = name
-        self.local_type = local_type
-        self.global_number, message = _MESSAGES[name]
-        by_name = {f.name: f for f in message.fields.values()}
-        resolved = []
-        for field_name in fields.split():
-            f = by_name[field_name]
-            enum = {v: k for k, v in (getattr(f.type, "enum", None) or {}).items()}
-            base = getattr(f.type, "base_type", f.type)
-            scale, offset = float(f.scale or 1), float(f.offset or 0)
-            resolved.append(_Field(field_name, f.def_num, base, scale, offset, enum))
-        self.fields = tuple(resolved)
-        self.dtype = np.dtype(
-            [("header", "u1")] + [(f.name, "<" + f.base.fmt) for f in self.fields]
-        )
-
-    def definition(self) -> bytes:
-        """The definition message (little endian)."""
-        out = struct.pack(
-            "<BBBHB", 0x40 | self.local_type, 0, 0, self.global_number, len(self.fields)
-        )
-        return out + b"".join(
-            struct.pack("BBB", f.number, f.base.size, f.base.identifier) for f in self.fields
-        )
-
-    def rows(self, n: int, values: dict[str, object]) -> np.ndarray:
-        """``n`` data messages as a structured array; ``values`` are in profile units
-        (scalars or arrays of length ``n``; enum fields by name)."""
-        out = np.zeros(n, dtype=self.dtype)
-        out["header"] = self.local_type
-        for f in self.fields:
-            value = values[f.name]
-            if isinstance(value, str):
-                out[f.name] = f.enum[value]
-                continue
-            raw = np.asarray(value, dtype=np.float64)
-            if f.scale != 1 or f.offset != 0:
-                raw = (raw + f.offset) * f.scale
-            out[f.name] = np.rint(raw)
-        return out
-
-    def encode(self, **values: object) -> bytes:
-        """One data message."""
-        return self.rows(1, values).tobytes()
-
-
-_SUMMARY = (
-    "timestamp event event_type start_time start_position_lat start_position_long"
-    " total_elapsed_time total_timer_time total_distance avg_speed max_speed"
-    " enhanced_avg_speed enhanced_max_speed avg_heart_rate max_heart_rate avg_cadence"
-    " total_ascent total_descent sport sub_sport"
-)
-FILE_ID = MessageLayout("file_id", 0, "type manufacturer product serial_number time_created")
-EVENT = MessageLayout("event", 1, "timestamp event event_type data event_group")
-DEVICE_INFO = MessageLayout(
-    "device_info",
-    2,
-    "timestamp device_index manufacturer serial_number product software_version source_type",
-)
-RECORD = MessageLayout(
-    "record",
-    3,
-    "timestamp position_lat position_long distance enhanced_speed enhanced_altitude"
-    " heart_rate cadence temperature",
-)
-LAP = MessageLayout(
-    "lap",
-    4,
-    f"message_index {_SUMMARY} end_position_lat end_position_long intensity lap_trigger",
-)
-SESSION = MessageLayout(
-    "session",
-    5,
-    f"message_index {_SUMMARY} avg_temperature max_temperature first_lap_index num_laps trigger",
-)
-ACTIVITY = MessageLayout(
-    "activity",
-    6,
-    "timestamp total_timer_time num_sessions type event event_type local_timestamp",
-)
-
-
-def fit_seconds(moment: datetime) -> int:
-    """Seconds since the FIT epoch of an aware ``moment`` (naive: taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return round((moment - FIT_EPOCH).total_seconds())
+GENERATOR_VERSION = 2
 
 
 def duration_s(run: PlannedRun) -> int:
@@ -259,39 +134,54 @@ def _lap_ends(distance: np.ndarray, lap_m: float = 1000.0) -> np.ndarray:
     return np.append(ends, len(distance) - 1)
 
 
-def _summaries(s: dict[str, np.ndarray], starts: np.ndarray, ends: np.ndarray, t0: int) -> dict:
-    """Lap or session summary fields for the record spans ``starts[i]..ends[i]``."""
-    stored_alt = np.rint((s["altitude"] + 500) * 5) / 5 - 500
-    steps = np.diff(stored_alt)
-    up, down = np.maximum(steps, 0), np.maximum(-steps, 0)
-    elapsed = s["seconds"][ends] - s["seconds"][starts]
-    distance = s["distance"][ends] - s["distance"][starts]
+def fast_track(
+    run: PlannedRun,
+    home: tuple[float, float],
+    *,
+    home_altitude_m: float = 35.0,
+    seed: int = 0,
+) -> Track:
+    """One sample a second of ``run`` as a :class:`~loadwatch.synthetic.Track`.
 
-    def per_span(values: np.ndarray, op: np.ufunc) -> np.ndarray:
-        # samples start+1..end of each span (values[k] is the step into sample k+1)
-        return np.array([op.reduce(values[a:b]) for a, b in zip(starts, ends, strict=True)])
+    Parameters
+    ----------
+    run
+        A running plan: start (local wall time), ``distance_km``, ``pace_s_per_km``
+        (the track lasts :func:`duration_s`), ``ascent_m``, ``temperature_c``.
+    home
+        ``(lat, lon)`` where the loop starts [degrees].
+    home_altitude_m
+        Altitude of the start [m].
+    seed
+        Mixed with the start time into the random numbers of the streams.
 
-    counts = ends - starts
-    return {
-        "timestamp": t0 + s["seconds"][ends],
-        "start_time": t0 + s["seconds"][starts],
-        "start_position_lat": s["lat_sc"][starts],
-        "start_position_long": s["lon_sc"][starts],
-        "total_elapsed_time": elapsed,
-        "total_timer_time": elapsed,
-        "total_distance": distance,
-        "avg_speed": distance / elapsed,
-        "max_speed": per_span(s["speed"][1:], np.maximum),
-        "enhanced_avg_speed": distance / elapsed,
-        "enhanced_max_speed": per_span(s["speed"][1:], np.maximum),
-        "avg_heart_rate": np.rint(per_span(s["heart_rate"][1:], np.add) / counts),
-        "max_heart_rate": per_span(s["heart_rate"][1:], np.maximum),
-        "avg_cadence": np.rint(per_span(s["cadence"][1:], np.add) / counts),
-        "total_ascent": np.rint(per_span(up, np.add)),
-        "total_descent": np.rint(per_span(down, np.add)),
-        "sport": "running",
-        "sub_sport": "generic",
-    }
+    Returns
+    -------
+    Track
+        Auto laps every kilometre (intensity ``active``, trigger ``distance``; the
+        last one ``session_end``).
+    """
+    rng = np.random.default_rng([seed, zlib.crc32(run.start_local.isoformat().encode())])
+    s = _streams(run, home, home_altitude_m, rng)
+    ends = _lap_ends(s["distance"])
+    starts = np.concatenate([[0], ends[:-1]])
+    last = len(ends) - 1
+    laps = [
+        LapSpan(int(a), int(b), "active", "distance" if i < last else "session_end")
+        for i, (a, b) in enumerate(zip(starts, ends, strict=True))
+    ]
+    return Track(
+        elapsed_s=s["seconds"].astype(np.int64),
+        distance_m=s["distance"],
+        speed_mps=s["speed"],
+        lat=s["lat"],
+        lon=s["lon"],
+        altitude_m=s["altitude"],
+        heart_rate_bpm=s["heart_rate"].astype(np.int64),
+        cadence_rpm=s["cadence"].astype(np.int64),
+        temperature_c=s["temperature"].astype(np.int64),
+        laps=laps,
+    )
 
 
 def fit_file_bytes(
@@ -302,123 +192,14 @@ def fit_file_bytes(
     home_altitude_m: float = 35.0,
     seed: int = 0,
 ) -> bytes:
-    """Encode ``run`` as a Garmin-style FIT activity file with one record a second.
+    """Encode :func:`fast_track` of ``run`` as a FIT activity file (one record a second).
 
-    Parameters
-    ----------
-    run
-        A running plan: start (local wall time), ``distance_km``, ``pace_s_per_km``
-        (the file lasts :func:`duration_s`), ``ascent_m``, ``temperature_c``.
-    timezone
-        IANA zone of ``run.start_local``; the file's timestamps are UTC and
-        ``activity.local_timestamp`` is the local wall time of the end.
-    home
-        ``(lat, lon)`` where the loop starts [degrees].
-    home_altitude_m
-        Altitude of the start [m].
-    seed
-        Mixed with the start time into the random numbers of the streams.
-
-    Returns
-    -------
-    bytes
-        A complete FIT file (header with CRC, messages, file CRC).
+    ``timezone`` is the IANA zone of ``run.start_local``; the file's timestamps are
+    UTC and ``activity.local_timestamp`` is the local wall time of the end. The
+    other parameters are those of :func:`fast_track`.
     """
-    rng = np.random.default_rng([seed, zlib.crc32(run.start_local.isoformat().encode())])
-    s = _streams(run, home, home_altitude_m, rng)
-    s["lat_sc"] = np.rint(s["lat"] * SEMICIRCLES_PER_DEGREE)
-    s["lon_sc"] = np.rint(s["lon"] * SEMICIRCLES_PER_DEGREE)
-    start = run.start_local.replace(tzinfo=ZoneInfo(timezone))
-    t0 = fit_seconds(start)
-    n = len(s["seconds"]) - 1
-    end_local = (start.astimezone(UTC) + timedelta(seconds=n)).astimezone(ZoneInfo(timezone))
-    local_end = fit_seconds(end_local.replace(tzinfo=UTC))
-
-    streams = {
-        "timestamp": t0 + s["seconds"],
-        "position_lat": s["lat_sc"],
-        "position_long": s["lon_sc"],
-        "enhanced_speed": s["speed"],
-        "enhanced_altitude": s["altitude"],
-    }
-    values = {f.name: streams.get(f.name, s.get(f.name)) for f in RECORD.fields}
-    records = RECORD.rows(n + 1, values).tobytes()
-    ends = _lap_ends(s["distance"])
-    starts = np.concatenate([[0], ends[:-1]])
-    laps = _summaries(s, starts, ends, t0)
-    laps.update(
-        message_index=np.arange(len(ends)),
-        event="lap",
-        event_type="stop",
-        end_position_lat=s["lat_sc"][ends],
-        end_position_long=s["lon_sc"][ends],
-        intensity="active",
-        lap_trigger=np.where(np.arange(len(ends)) < len(ends) - 1, 2, 7),  # distance, end
-    )
-    lap_rows = LAP.rows(len(ends), laps)
-    session = _summaries(s, np.array([0]), np.array([n]), t0)
-    temps = s["temperature"]
-    session.update(
-        message_index=0,
-        event="session",
-        event_type="stop",
-        avg_temperature=np.rint(temps.mean()),
-        max_temperature=temps.max(),
-        first_lap_index=0,
-        num_laps=len(ends),
-        trigger="activity_end",
-    )
-
-    parts = [
-        FILE_ID.definition(),
-        FILE_ID.encode(
-            type="activity",
-            manufacturer=GARMIN,
-            product=FORERUNNER_255,
-            serial_number=SERIAL,
-            time_created=t0,
-        ),
-        EVENT.definition(),
-        EVENT.encode(timestamp=t0, event="timer", event_type="start", data=0, event_group=0),
-        DEVICE_INFO.definition(),
-        DEVICE_INFO.encode(
-            timestamp=t0,
-            device_index=0,
-            manufacturer=GARMIN,
-            serial_number=SERIAL,
-            product=FORERUNNER_255,
-            software_version=19.18,
-            source_type="local",
-        ),
-        RECORD.definition(),
-        LAP.definition(),
-    ]
-    size = RECORD.dtype.itemsize
-    done = 0
-    for i, end in enumerate(ends):
-        parts.append(records[done * size : (end + 1) * size])
-        parts.append(lap_rows[i : i + 1].tobytes())
-        done = end + 1
-    parts += [
-        EVENT.encode(timestamp=t0 + n, event="timer", event_type="stop_all", data=0, event_group=0),
-        SESSION.definition(),
-        SESSION.rows(1, session).tobytes(),
-        ACTIVITY.definition(),
-        ACTIVITY.encode(
-            timestamp=t0 + n,
-            total_timer_time=n,
-            num_sessions=1,
-            type="manual",
-            event="activity",
-            event_type="stop",
-            local_timestamp=local_end,
-        ),
-    ]
-    data = b"".join(parts)
-    header = struct.pack("<BBHI4s", 14, 0x20, 2160, len(data), b".FIT")
-    header += struct.pack("<H", _crc16(header))
-    body = header + data
-    return body + struct.pack("<H", _crc16(body))
+    track = fast_track(run, home, home_altitude_m=home_altitude_m, seed=seed)
+    return fit_bytes(run, track, timezone=timezone)
 
 
 # --- plans ---------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Speed-and-scale benchmark (run by hand): a five-year runner and a 30-athlete roster.
 
 Writes (or reuses) the data with the fast generator beside this script
-(``fitgen.py``: ≈1,550 one-second FIT files for the runner, ≈7,700 for the
-roster), then times, each phase in a fresh process:
+(``fitgen.py``: plans and streams, encoded by ``loadwatch.synthetic``'s FIT
+writer; ≈1,550 one-second FIT files for the runner, ≈7,700 for the roster),
+then times, each phase in a fresh process:
 
 * the naive loop ``for m in fitparse.FitFile(f).get_messages(): m.get_values()``
   over a random subset of files, scaled by the record count to the whole set;

@@ -1,4 +1,5 @@
-"""The benchmark's fast FIT generator (benchmarks/fitgen.py) writes real FIT files.
+"""The benchmark's fast FIT data (benchmarks/fitgen.py: plans and one-second streams,
+encoded by the package's FIT writer) are real FIT files.
 
 A short plan in New York across the 2026 change to daylight-saving time is
 written with the generator, then read back by fitparse (message counts, one

@@ -15,16 +15,6 @@ import fitparse
 import numpy as np
 import pandas as pd
 import pytest
-from fit_tool.fit_file_builder import FitFileBuilder
-from fit_tool.profile.messages.activity_message import ActivityMessage
-from fit_tool.profile.messages.file_id_message import FileIdMessage
-from fit_tool.profile.messages.record_message import RecordMessage
-from fit_tool.profile.messages.session_message import SessionMessage
-from fit_tool.profile.messages.sport_message import SportMessage
-from fit_tool.profile.messages.timestamp_correlation_message import (
-    TimestampCorrelationMessage,
-)
-from fit_tool.profile.profile_type import FileType, Manufacturer, Sport
 from fitparse.utils import FitParseError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,6 +29,7 @@ from loadwatch.errors import (
 )
 from loadwatch.importers.fit import read_fit, read_fit_records
 from loadwatch.importers.fit_decode import decode_fit
+from loadwatch.synthetic.fit_encoder import FitFileWriter, fit_seconds
 
 from conftest import CORPUS_DIR, CorpusFile, corpus_files
 
@@ -410,70 +401,58 @@ def test_local_offset_from_the_activity_message(file: str, offset_s: int | None)
 
 # --- files written here ----------------------------------------------------------------
 
-#: Milliseconds from 1970 to the FIT epoch (1989-12-31 00:00 UTC), as fit_tool counts.
-FIT_EPOCH_MS = 631065600000
 START = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
 
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-def _relative_ms(seconds_since_power_on: int) -> int:
-    """A FIT time below 0x10000000 (device-relative) in fit_tool's milliseconds."""
-    return FIT_EPOCH_MS + seconds_since_power_on * 1000
+def _relative_s(seconds_since_power_on: int) -> int:
+    """A FIT time below 0x10000000: seconds since the device was switched on."""
+    return seconds_since_power_on
 
 
 def build_fit(
     *,
-    file_type: FileType = FileType.ACTIVITY,
-    start_ms: int = _ms(START),
-    sport: Sport | int | None = Sport.RUNNING,
+    file_type: str = "activity",
+    start_s: int = fit_seconds(START),
+    sport: str | int | None = "running",
     session: bool = True,
-    time_created_ms: int | None = None,
+    time_created_s: int | None = None,
     correlation: tuple[int, int] | None = None,
-    sport_message: Sport | None = None,
+    sport_message: str | None = None,
     n_records: int = 10,
 ) -> bytes:
-    """A small FIT file: file_id, records 1 s apart at 3 m/s, optionally one session."""
-    builder = FitFileBuilder(auto_define=True)
-    file_id = FileIdMessage()
-    file_id.type = file_type
-    file_id.manufacturer = Manufacturer.DEVELOPMENT.value
-    file_id.product = 0
-    if time_created_ms is not None:
-        file_id.time_created = time_created_ms
-    builder.add(file_id)
+    """A small FIT file: file_id, records 1 s apart at 3 m/s, optionally one session.
+
+    Times are raw FIT seconds (since 1989-12-31 UTC, or since power-on below 0x10000000).
+    """
+    fit = FitFileWriter()
+    fit.add(
+        "file_id",
+        type=file_type,
+        manufacturer="development",
+        product=0,
+        time_created=time_created_s,
+    )
     if correlation is not None:
-        message = TimestampCorrelationMessage()
-        message.timestamp, message.system_timestamp = correlation
-        builder.add(message)
+        timestamp, system_timestamp = correlation
+        fit.add("timestamp_correlation", timestamp=timestamp, system_timestamp=system_timestamp)
     if sport_message is not None:
-        message = SportMessage()
-        message.sport = sport_message
-        builder.add(message)
+        fit.add("sport", sport=sport_message)
     for index in range(n_records):
-        record = RecordMessage()
-        record.timestamp = start_ms + index * 1000
-        record.distance = index * 3.0
-        record.heart_rate = 120 + index
-        builder.add(record)
+        fit.add("record", timestamp=start_s + index, distance=index * 3.0, heart_rate=120 + index)
     if session:
-        message = SessionMessage()
-        message.start_time = start_ms
-        message.timestamp = start_ms + (n_records - 1) * 1000
-        message.total_elapsed_time = n_records - 1
-        message.total_timer_time = n_records - 1
-        message.total_distance = (n_records - 1) * 3.0
-        message.sport = sport
-        builder.add(message)
-        activity = ActivityMessage()
-        activity.timestamp = start_ms + (n_records - 1) * 1000
-        # local_date_time is written raw by fit_tool: seconds since the FIT epoch.
-        end_s = (start_ms - FIT_EPOCH_MS) // 1000 + n_records - 1
-        activity.local_timestamp = end_s + 5400  # UTC+1:30
-        builder.add(activity)
-    return builder.build().to_bytes()
+        end_s = start_s + n_records - 1
+        fit.add(
+            "session",
+            start_time=start_s,
+            timestamp=end_s,
+            total_elapsed_time=n_records - 1,
+            total_timer_time=n_records - 1,
+            total_distance=(n_records - 1) * 3.0,
+            sport=sport,
+        )
+        # local_timestamp: local wall time as seconds since the FIT epoch.
+        fit.add("activity", timestamp=end_s, local_timestamp=end_s + 5400)  # UTC+1:30
+    return fit.to_bytes()
 
 
 def test_written_file_reads_back() -> None:
@@ -496,11 +475,11 @@ def test_unknown_sport_code_is_kept_as_its_number() -> None:
 
 def test_course_file_is_not_an_activity() -> None:
     with pytest.raises(NotAnActivityError, match="a FIT course file, not a recorded activity"):
-        read_fit(build_fit(file_type=FileType.COURSE), "course.fit")
+        read_fit(build_fit(file_type="course"), "course.fit")
 
 
 def test_file_without_session_is_built_from_its_records() -> None:
-    data = build_fit(session=False, sport_message=Sport.CYCLING)
+    data = build_fit(session=False, sport_message="cycling")
     (ride,) = read_fit(data, "records-only.fit")
     assert ride.sport == "cycling"
     assert ride.start_utc == START
@@ -511,8 +490,8 @@ def test_file_without_session_is_built_from_its_records() -> None:
 
 def test_relative_clock_with_a_timestamp_correlation_is_exact() -> None:
     data = build_fit(
-        start_ms=_relative_ms(5000),
-        correlation=(_ms(START) - 1000 * 1000, _relative_ms(4000)),
+        start_s=_relative_s(5000),
+        correlation=(fit_seconds(START) - 1000, _relative_s(4000)),
     )
     (run,) = read_fit(data, "relative.fit")
     assert run.start_utc == START
@@ -522,7 +501,7 @@ def test_relative_clock_with_a_timestamp_correlation_is_exact() -> None:
 
 
 def test_relative_clock_with_a_real_creation_time_is_approximate() -> None:
-    data = build_fit(start_ms=_relative_ms(5000), time_created_ms=_ms(START))
+    data = build_fit(start_s=_relative_s(5000), time_created_s=fit_seconds(START))
     (run,) = read_fit(data, "relative.fit")
     assert run.start_utc == START
     assert run.notes == [
@@ -533,6 +512,6 @@ def test_relative_clock_with_a_real_creation_time_is_approximate() -> None:
 
 def test_relative_clock_alone_is_refused() -> None:
     with pytest.raises(CorruptFileError, match="only a relative clock"):
-        read_fit(build_fit(start_ms=_relative_ms(5000)), "relative.fit")
+        read_fit(build_fit(start_s=_relative_s(5000)), "relative.fit")
     with pytest.raises(CorruptFileError, match="only a relative clock"):
-        read_fit_records(build_fit(start_ms=_relative_ms(5000)), "relative.fit")
+        read_fit_records(build_fit(start_s=_relative_s(5000)), "relative.fit")

@@ -3,8 +3,9 @@
 Tests of loadwatch need athletes whose story is known — "week 6 jumps 40 %",
 "a 20 km run after a month of 12 km ones" — as real watch files, so that the
 whole path (importers, timeline, load rules, shoes, reports) is exercised.
-This package writes them: FIT with fit-tool (a development dependency,
-imported only when a FIT file is written) and GPX with gpxpy.
+This package writes them: FIT with its own numpy encoder
+(:mod:`loadwatch.synthetic.fit_encoder`, field definitions from the FIT profile
+in fitdecode) and GPX with gpxpy — nothing beyond loadwatch's own dependencies.
 
 Quick start::
 
@@ -47,6 +48,8 @@ import re
 from datetime import date
 from pathlib import Path
 
+from loadwatch.synthetic.fitwriter import write_fit
+from loadwatch.synthetic.gpxwriter import write_gpx
 from loadwatch.synthetic.plan import (
     Athlete,
     Intervals,
@@ -123,11 +126,7 @@ def write_run(
     """
     track = simulate(run, home, home_altitude_m=home_altitude_m)
     if run.fmt == "fit":
-        from loadwatch.synthetic.fitwriter import write_fit
-
         return write_fit(run, track, path, timezone=timezone)
-    from loadwatch.synthetic.gpxwriter import write_gpx
-
     return write_gpx(run, track, path, timezone=timezone)
 
 

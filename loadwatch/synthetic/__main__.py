@@ -2,7 +2,7 @@
 
 Writes :func:`loadwatch.synthetic.sample_athlete` into ``OUTDIR/avery-stone/``
 (``loadwatch.toml`` and one FIT or GPX file per activity) and prints what it
-wrote. Needs fit-tool (``pip install -e .[dev]``).
+wrote. Needs only loadwatch's own dependencies.
 """
 
 from __future__ import annotations

@@ -1,13 +1,16 @@
-"""Write a :class:`~loadwatch.synthetic.track.Track` as a FIT activity file (fit-tool).
+"""Write a :class:`~loadwatch.synthetic.track.Track` as a FIT activity file.
 
 The file has the layout of a watch recording: ``file_id``, timer-start
 ``event``, ``device_info``, the ``record`` messages with each ``lap`` written
 right after its last record, a timer-stop ``event``, one ``session`` and the
 ``activity`` message (with ``local_timestamp``, the local wall time of the end,
-unless the plan says otherwise).
+unless the plan says otherwise). Which speed and altitude fields the records
+hold, and whether the summaries carry ascent, depends on the device
+(:data:`RECORD_SPEED_ALTITUDE`).
 
-fit-tool is a development dependency (``pip install loadwatch[dev]``); this is
-the only module that imports it, so ``import loadwatch`` works without it.
+The bytes come from :mod:`loadwatch.synthetic.fit_encoder`, which needs only
+loadwatch's own dependencies: the records of a file are encoded as one numpy
+array, so even a file of one record a second takes milliseconds.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from loadwatch.synthetic.fit_encoder import FitFileWriter, fit_seconds, semicircles
 from loadwatch.synthetic.plan import PlannedRun
 from loadwatch.synthetic.track import Track
 
-#: FIT epoch (1989-12-31 00:00 UTC); ``local_timestamp`` counts local seconds from it.
+#: FIT epoch (1989-12-31 00:00) as a naive wall time: ``local_timestamp`` counts local
+#: seconds from it.
 FIT_EPOCH = datetime(1989, 12, 31)
 
 #: What each device writes in ``file_id`` and ``device_info``: manufacturer and product
@@ -41,11 +46,6 @@ RECORD_SPEED_ALTITUDE: dict[str, tuple[str, ...]] = {
 }
 
 
-def _ms(moment: datetime) -> int:
-    """fit-tool's timestamp unit: milliseconds since 1970 (UTC)."""
-    return round(moment.timestamp()) * 1000
-
-
 def local_timestamp(end_utc: datetime, timezone: str) -> int:
     """FIT ``local_timestamp``: the local wall time of ``end_utc`` in ``timezone`` as
     seconds since the FIT epoch (DST-correct via :mod:`zoneinfo`)."""
@@ -53,91 +53,72 @@ def local_timestamp(end_utc: datetime, timezone: str) -> int:
     return round((wall - FIT_EPOCH).total_seconds())
 
 
-def _stats(track: Track, start: int, end: int) -> dict[str, float | None]:
-    """Summary of samples ``start..end`` (a lap or the whole activity)."""
+def _summary(track: Track, start: int, end: int, run: PlannedRun) -> dict[str, Any]:
+    """Fields laps and sessions share, for samples ``start..end`` (``None``: not written)."""
     sl = slice(start + 1 if end > start else start, end + 1)
     elapsed = float(track.elapsed_s[end] - track.elapsed_s[start])
     distance = float(track.distance_m[end] - track.distance_m[start])
-    out: dict[str, float | None] = {
-        "elapsed": elapsed,
-        "distance": distance,
-        "avg_speed": distance / elapsed if elapsed > 0 else 0.0,
-        "max_speed": float(track.speed_mps[sl].max()),
-        "avg_hr": None,
-        "max_hr": None,
-        "avg_cad": None,
-        "avg_temp": None,
-        "max_temp": None,
+    avg_speed = distance / elapsed if elapsed > 0 else 0.0
+    max_speed = float(track.speed_mps[sl].max())
+    out: dict[str, Any] = {
+        "start_position_lat": None,
+        "start_position_long": None,
+        "total_elapsed_time": elapsed,
+        "total_timer_time": elapsed,
+        "total_distance": distance,
+        "avg_speed": avg_speed,
+        "max_speed": max_speed,
+        "avg_heart_rate": None,
+        "max_heart_rate": None,
+        "avg_cadence": None,
+        "total_ascent": None,
+        "total_descent": None,
+        "avg_temperature": None,
+        "max_temperature": None,
+        "enhanced_avg_speed": avg_speed,
+        "enhanced_max_speed": max_speed,
     }
+    if track.lat is not None and track.lon is not None:
+        out["start_position_lat"] = semicircles(track.lat[start])
+        out["start_position_long"] = semicircles(track.lon[start])
     if track.heart_rate_bpm is not None:
-        out["avg_hr"] = round(float(track.heart_rate_bpm[sl].mean()))
-        out["max_hr"] = int(track.heart_rate_bpm[sl].max())
+        out["avg_heart_rate"] = round(float(track.heart_rate_bpm[sl].mean()))
+        out["max_heart_rate"] = int(track.heart_rate_bpm[sl].max())
     if track.cadence_rpm is not None:
-        out["avg_cad"] = round(float(track.cadence_rpm[sl].mean()))
+        out["avg_cadence"] = round(float(track.cadence_rpm[sl].mean()))
+    if track.altitude_m is not None and run.device != "strava":
+        ascent, descent = track.ascent_descent_m(start, end)
+        out["total_ascent"] = round(ascent)
+        out["total_descent"] = round(descent)
     if track.temperature_c is not None:
-        out["avg_temp"] = round(float(track.temperature_c[sl].mean()))
-        out["max_temp"] = int(track.temperature_c[sl].max())
+        out["avg_temperature"] = round(float(track.temperature_c[sl].mean()))
+        out["max_temperature"] = int(track.temperature_c[sl].max())
     return out
 
 
-def _fill_summary(
-    message: Any, stats: dict, track: Track, start: int, end: int, run: PlannedRun
-) -> None:
-    """Set the fields laps and sessions share."""
-    message.total_elapsed_time = stats["elapsed"]
-    message.total_timer_time = stats["elapsed"]
-    message.total_distance = stats["distance"]
-    message.avg_speed = stats["avg_speed"]
-    message.max_speed = stats["max_speed"]
-    message.enhanced_avg_speed = stats["avg_speed"]
-    message.enhanced_max_speed = stats["max_speed"]
-    if stats["avg_hr"] is not None:
-        message.avg_heart_rate = stats["avg_hr"]
-        message.max_heart_rate = stats["max_hr"]
-    if stats["avg_cad"] is not None:
-        message.avg_cadence = stats["avg_cad"]
-    if stats["avg_temp"] is not None:
-        message.avg_temperature = stats["avg_temp"]
-        message.max_temperature = stats["max_temp"]
-    if track.altitude_m is not None and run.device != "strava":
-        ascent, descent = track.ascent_descent_m(start, end)
-        message.total_ascent = round(ascent)
-        message.total_descent = round(descent)
-    if track.lat is not None:
-        message.start_position_lat = float(track.lat[start])
-        message.start_position_long = float(track.lon[start])
-
-
-def _record_factory(record_class: Any, names: set[str]) -> Any:
-    """A maker of empty ``record`` messages holding only the fields ``names``.
-
-    fit-tool's ``RecordMessage()`` builds all ~90 profile fields for every sample,
-    which makes writing a file ten times slower; the file is the same either way
-    (only fields that are set go into the definition), as long as the fields keep
-    the profile's order, which this keeps.
-    """
-    from fit_tool.data_message import DataMessage
-
-    template = record_class()
-    field_classes = [type(f) for f in template.fields if f.name in names]
-    if len(field_classes) != len(names):  # a fit-tool whose profile differs: play safe
-        return record_class
-
-    def make() -> Any:
-        message = record_class.__new__(record_class)
-        DataMessage.__init__(
-            message,
-            local_id=template.local_id,
-            global_id=template.global_id,
-            endian=template.endian,
-            name=template.name,
-            definition_message=None,
-            fields=[cls(size=0, growable=True) for cls in field_classes],
-            developer_fields=None,
-        )
-        return message
-
-    return make
+def _record_streams(track: Track, device: str, start_s: int) -> dict[str, Any]:
+    """The record fields of ``track`` as written by ``device``, one array per field."""
+    kinds = RECORD_SPEED_ALTITUDE[device]
+    streams: dict[str, Any] = {"timestamp": start_s + track.elapsed_s}
+    if track.lat is not None and track.lon is not None:
+        streams["position_lat"] = semicircles(track.lat)
+        streams["position_long"] = semicircles(track.lon)
+    if track.altitude_m is not None and "plain" in kinds:
+        streams["altitude"] = track.altitude_m
+    if track.heart_rate_bpm is not None:
+        streams["heart_rate"] = track.heart_rate_bpm
+    if track.cadence_rpm is not None:
+        streams["cadence"] = track.cadence_rpm
+    streams["distance"] = track.distance_m
+    if "plain" in kinds:
+        streams["speed"] = track.speed_mps
+    if track.temperature_c is not None:
+        streams["temperature"] = track.temperature_c
+    if "enhanced" in kinds:
+        streams["enhanced_speed"] = track.speed_mps
+        if track.altitude_m is not None:
+            streams["enhanced_altitude"] = track.altitude_m
+    return streams
 
 
 def fit_bytes(run: PlannedRun, track: Track, *, timezone: str) -> bytes:
@@ -148,7 +129,8 @@ def fit_bytes(run: PlannedRun, track: Track, *, timezone: str) -> bytes:
     run
         The plan (start, sport, device, flags).
     track
-        Its samples, from :func:`loadwatch.synthetic.track.simulate`.
+        Its samples, from :func:`loadwatch.synthetic.track.simulate` (or any
+        :class:`~loadwatch.synthetic.track.Track`).
     timezone
         IANA zone of ``run.start_local``; all FIT timestamps are UTC.
 
@@ -157,165 +139,91 @@ def fit_bytes(run: PlannedRun, track: Track, *, timezone: str) -> bytes:
     bytes
         A complete FIT file with header and CRC.
     """
-    try:
-        from fit_tool.fit_file_builder import FitFileBuilder
-    except ImportError as exc:
-        raise ImportError(
-            "writing FIT files needs fit-tool, a development dependency: pip install -e '.[dev]'"
-        ) from exc
-    from fit_tool.profile.messages.activity_message import ActivityMessage
-    from fit_tool.profile.messages.device_info_message import DeviceInfoMessage
-    from fit_tool.profile.messages.event_message import EventMessage
-    from fit_tool.profile.messages.file_id_message import FileIdMessage
-    from fit_tool.profile.messages.lap_message import LapMessage
-    from fit_tool.profile.messages.record_message import RecordMessage
-    from fit_tool.profile.messages.session_message import SessionMessage
-    from fit_tool.profile.profile_type import (
-        Activity,
-        Event,
-        EventType,
-        FileType,
-        Intensity,
-        LapTrigger,
-        SessionTrigger,
-        SourceType,
-        Sport,
-        SubSport,
-        TimerTrigger,
+    start_utc = run.start_local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    start_s = fit_seconds(start_utc)
+    end_utc = start_utc + timedelta(seconds=track.duration_s)
+    end_s = fit_seconds(end_utc)
+    ids = DEVICE_IDS[run.device]
+    sport, sub_sport = run.sport, run.sub_sport or "generic"
+    manufacturer, product, serial = (int(ids[k]) for k in ("manufacturer", "product", "serial"))
+
+    fit = FitFileWriter()
+    fit.add(
+        "file_id",
+        type="activity",
+        manufacturer=manufacturer,
+        product=product,
+        serial_number=serial,
+        time_created=start_s,
+    )
+    timer = {"event": "timer", "timer_trigger": "manual", "event_group": 0}
+    fit.add("event", timestamp=start_s, event_type="start", **timer)
+    fit.add(
+        "device_info",
+        timestamp=start_s,
+        device_index=0,  # the creator
+        manufacturer=manufacturer,
+        serial_number=serial,
+        product=product,
+        software_version=ids["software"],
+        source_type="local",
     )
 
-    start_utc = run.start_local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-    start_ms = _ms(start_utc)
-    end_utc = start_utc + timedelta(seconds=track.duration_s)
-    end_ms = _ms(end_utc)
-    ids = DEVICE_IDS[run.device]
-    fields = RECORD_SPEED_ALTITUDE[run.device]
-    sport = Sport[run.sport.upper()]
-    sub_sport = SubSport[(run.sub_sport or "generic").upper()]
-
-    builder = FitFileBuilder(auto_define=True)
-
-    file_id = FileIdMessage()
-    file_id.type = FileType.ACTIVITY
-    file_id.manufacturer = int(ids["manufacturer"])
-    file_id.product = int(ids["product"])
-    file_id.serial_number = int(ids["serial"])
-    file_id.time_created = start_ms
-    builder.add(file_id)
-
-    event = EventMessage()
-    event.timestamp = start_ms
-    event.event = Event.TIMER
-    event.event_type = EventType.START
-    event.timer_trigger = TimerTrigger.MANUAL
-    event.event_group = 0
-    builder.add(event)
-
-    device = DeviceInfoMessage()
-    device.timestamp = start_ms
-    device.device_index = 0  # the creator
-    device.manufacturer = int(ids["manufacturer"])
-    device.product = int(ids["product"])
-    device.serial_number = int(ids["serial"])
-    device.software_version = ids["software"]
-    device.source_type = SourceType.LOCAL
-    builder.add(device)
-
-    record_fields = {"timestamp", "distance"}
-    if track.lat is not None:
-        record_fields |= {"position_lat", "position_long"}
-    record_fields |= {"speed"} if "plain" in fields else set()
-    record_fields |= {"enhanced_speed"} if "enhanced" in fields else set()
-    if track.altitude_m is not None:
-        record_fields |= {"altitude"} if "plain" in fields else set()
-        record_fields |= {"enhanced_altitude"} if "enhanced" in fields else set()
-    for name, stream in (
-        ("heart_rate", track.heart_rate_bpm),
-        ("cadence", track.cadence_rpm),
-        ("temperature", track.temperature_c),
-    ):
-        if stream is not None:
-            record_fields.add(name)
-    new_record = _record_factory(RecordMessage, record_fields)
-
+    streams = _record_streams(track, run.device, start_s)
+    layout = fit.layout("record", list(streams))
+    records = layout.rows(len(track), streams)
     lap_ends = {lap.end: (i, lap) for i, lap in enumerate(track.laps)}
-    for i in range(len(track)):
-        record = new_record()
-        record.timestamp = start_ms + int(track.elapsed_s[i]) * 1000
-        if track.lat is not None:
-            record.position_lat = float(track.lat[i])
-            record.position_long = float(track.lon[i])
-        record.distance = float(track.distance_m[i])
-        speed = float(track.speed_mps[i])
-        if "plain" in fields:
-            record.speed = speed
-        if "enhanced" in fields:
-            record.enhanced_speed = speed
-        if track.altitude_m is not None:
-            if "plain" in fields:
-                record.altitude = float(track.altitude_m[i])
-            if "enhanced" in fields:
-                record.enhanced_altitude = float(track.altitude_m[i])
-        if track.heart_rate_bpm is not None:
-            record.heart_rate = int(track.heart_rate_bpm[i])
-        if track.cadence_rpm is not None:
-            record.cadence = int(track.cadence_rpm[i])
-        if track.temperature_c is not None:
-            record.temperature = int(track.temperature_c[i])
-        builder.add(record)
-        if i in lap_ends and i > 0:
-            index, span = lap_ends[i]
-            lap = LapMessage()
-            lap.message_index = index
-            lap.timestamp = record.timestamp
-            lap.event = Event.LAP
-            lap.event_type = EventType.STOP
-            lap.start_time = start_ms + int(track.elapsed_s[span.start]) * 1000
-            _fill_summary(lap, _stats(track, span.start, i), track, span.start, i, run)
-            if track.lat is not None:
-                lap.end_position_lat = float(track.lat[i])
-                lap.end_position_long = float(track.lon[i])
-            lap.intensity = Intensity[span.intensity.upper()]
-            lap.lap_trigger = LapTrigger[span.trigger.upper()]
-            lap.sport = sport
-            lap.sub_sport = sub_sport
-            builder.add(lap)
+    done = 0
+    for end in sorted(e for e in lap_ends if e > 0):
+        index, span = lap_ends[end]
+        fit.add_rows(layout, records[done : end + 1])
+        done = end + 1
+        end_lat = end_lon = None
+        if track.lat is not None and track.lon is not None:
+            end_lat, end_lon = semicircles(track.lat[end]), semicircles(track.lon[end])
+        fit.add(
+            "lap",
+            message_index=index,
+            timestamp=start_s + int(track.elapsed_s[end]),
+            event="lap",
+            event_type="stop",
+            start_time=start_s + int(track.elapsed_s[span.start]),
+            **_summary(track, span.start, end, run),
+            end_position_lat=end_lat,
+            end_position_long=end_lon,
+            intensity=span.intensity,
+            lap_trigger=span.trigger,
+            sport=sport,
+            sub_sport=sub_sport,
+        )
+    fit.add_rows(layout, records[done:])
 
-    event = EventMessage()
-    event.timestamp = end_ms
-    event.event = Event.TIMER
-    event.event_type = EventType.STOP_ALL
-    event.timer_trigger = TimerTrigger.MANUAL
-    event.event_group = 0
-    builder.add(event)
-
-    last = len(track) - 1
-    session = SessionMessage()
-    session.message_index = 0
-    session.timestamp = end_ms
-    session.event = Event.SESSION
-    session.event_type = EventType.STOP
-    session.start_time = start_ms
-    session.sport = sport
-    session.sub_sport = sub_sport
-    _fill_summary(session, _stats(track, 0, last), track, 0, last, run)
-    session.first_lap_index = 0
-    session.num_laps = len(track.laps)
-    session.trigger = SessionTrigger.ACTIVITY_END
-    builder.add(session)
-
-    activity = ActivityMessage()
-    activity.timestamp = end_ms
-    activity.total_timer_time = float(track.duration_s)
-    activity.num_sessions = 1
-    activity.type = Activity.MANUAL
-    activity.event = Event.ACTIVITY
-    activity.event_type = EventType.STOP
-    if run.with_local_timestamp:
-        activity.local_timestamp = local_timestamp(end_utc, timezone)
-    builder.add(activity)
-
-    return builder.build().to_bytes()
+    fit.add("event", timestamp=end_s, event_type="stop_all", **timer)
+    fit.add(
+        "session",
+        message_index=0,
+        timestamp=end_s,
+        event="session",
+        event_type="stop",
+        start_time=start_s,
+        sport=sport,
+        sub_sport=sub_sport,
+        **_summary(track, 0, len(track) - 1, run),
+        first_lap_index=0,
+        num_laps=len(track.laps),
+        trigger="activity_end",
+    )
+    fit.add(
+        "activity",
+        timestamp=end_s,
+        total_timer_time=float(track.duration_s),
+        num_sessions=1,
+        type="manual",
+        event="activity",
+        event_type="stop",
+        local_timestamp=local_timestamp(end_utc, timezone) if run.with_local_timestamp else None,
+    )
+    return fit.to_bytes()
 
 
 def write_fit(run: PlannedRun, track: Track, path: Path, *, timezone: str) -> Path:
