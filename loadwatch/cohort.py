@@ -34,7 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .athletes import AthleteFolder, find_athletes, select_athlete
+from .athletes import AthleteFolder, distinct_names, find_athletes, select_athlete
 from .errors import LoadwatchError
 from .settings import SettingsOverride
 from .timeline import (
@@ -147,6 +147,7 @@ def find_cohort(
     found: list[AthleteFolder] = []
     for path in _as_path_list(paths):
         found += find_athletes(path, roster=roster)
+    found = distinct_names(found)  # two "Sam"s of two folders stay two athletes
     found.sort(key=lambda a: a.name.lower())
     if athlete is not None:
         found = select_athlete(found, athlete)
@@ -214,7 +215,7 @@ def failed_athlete(athlete: AthleteFolder, exc: BaseException) -> ImportResult:
     The athlete stays in the report, the settings and the timeline's context,
     so its weeks are known to be missing rather than silently absent.
     """
-    empty = AthleteFolder(athlete.name, athlete.folder, athlete.settings, [])
+    empty = AthleteFolder(athlete.name, athlete.folder, athlete.settings, [], athlete.problems)
     no_cache = {"cache": False} if "cache" in inspect.signature(import_athletes).parameters else {}
     result = import_athletes([empty], **no_cache)  # nothing to read: just the athlete's frame
     text = " ".join(str(exc).split())

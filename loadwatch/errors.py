@@ -93,3 +93,39 @@ class SettingsError(LoadwatchError):
         self.key = key
         self.reason = reason
         super().__init__(f"{self.path}: {key}: {reason}")
+
+
+class OutputFileError(LoadwatchError):
+    """A file loadwatch was asked to write was refused, or could not be written.
+
+    Parameters
+    ----------
+    path
+        The file to write (e.g. the report's ``-o``).
+    reason
+        Why it is refused or failed, without the file name.
+    """
+
+    def __init__(self, path: str | PurePath, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class SpecialFileError(ActivityFileError):
+    """A FIFO, socket, device or dangling link named like a file loadwatch reads.
+
+    It is never opened (a FIFO would block, a device read forever); the import
+    report names it in one line and the files beside it still import.
+    """
+
+    kind = "not-a-file"
+
+
+class UnreadableFolderError(ActivityFileError):
+    """A folder below the one given that cannot be listed (no permission, too deep a path).
+
+    Its files were not imported; the import report names the folder in one line.
+    """
+
+    kind = "unreadable-folder"

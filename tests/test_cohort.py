@@ -198,14 +198,19 @@ def test_one_file_for_two_athletes_is_refused(team: Path) -> None:
         find_cohort([team, team / "Bo Long"], roster=False)
 
 
-def test_two_athletes_of_one_name_are_refused(team: Path, tmp_path: Path) -> None:
+def test_two_athletes_of_one_name_stay_two_athletes(team: Path, tmp_path: Path) -> None:
+    """An athlete is a folder: two folders whose settings say the same name are never merged."""
     other = tmp_path / "site-b" / "ann"
     shutil.copytree(team / "Ann Even", other)
-    with pytest.raises(lw.LoadwatchError, match="two athletes are called 'Ann Even'") as info:
-        read_many([team, other.parent], engine="dask")
-    message = str(info.value)
-    assert str(team / "Ann Even") in message and str(other) in message
-    assert "\n" not in message
+    alone = read_many([team / "Ann Even"])
+    result = read_many([team, other.parent])
+    names = [n for n in result.report.athletes if n.startswith("Ann Even")]
+    assert len(names) == 2 and all("(" in n and "\n" not in n for n in names)
+    assert any("ann" in n.split("(", 1)[1] for n in names)
+    runs = alone.timeline["is_run"].sum()
+    for name in names:  # each keeps its own copy of the history, neither absorbs the other
+        mine = result.timeline[result.timeline["athlete"] == name]
+        assert mine["is_run"].sum() == runs
 
 
 def test_a_failed_athlete_is_one_error_line(team: Path) -> None:

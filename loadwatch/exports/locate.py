@@ -6,12 +6,15 @@ Tables sit beside the activity files they describe: Strava's
 They are looked for in the athlete's folder and in the folders up to
 :data:`MAX_LEVELS_UP` above each activity file; for files read out of a zip,
 in that zip (its own members, not zips inside it) and in the folders above it.
-Only these files are read; nothing is written. A table that cannot be read is
-one warning line; the import goes on without it.
+Only these files are read, and only if they are regular files (a FIFO or a
+device named ``activities.csv`` is one line, never opened); nothing is
+written. A table that cannot be read is one warning line; the import goes on
+without it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -23,6 +26,7 @@ from ..importers.archives import (
     iter_archive_tables,
     split_member_source,
 )
+from ..regular_files import FileTooLargeError, read_regular_bytes, special_file_reason
 from .garmin import SUMMARY_NAME, GarminSummary, parse_garmin_summary
 from .strava import (
     STRAVA_ACTIVITIES_FILE,
@@ -162,26 +166,61 @@ def _read_zip_tables(archive: Path, into: ExportTables) -> None:
             into.problems.append((source, _reason(exc)))
 
 
-def _read_folder_tables(folder: Path, into: ExportTables) -> None:
+def _special_reason(path: Path) -> str | None:
+    """Why ``path`` is not read (a FIFO, socket, device, link to nothing), else ``None``."""
     try:
-        export = read_strava_export(folder)
-    except LoadwatchError as exc:
-        into.problems.append((str(folder / STRAVA_ACTIVITIES_FILE), _reason(exc)))
-        export = None
+        return special_file_reason(path)
+    except OSError:  # absent, or not reachable: there is no table to read
+        return None
+
+
+def _read_folder_tables(folder: Path, into: ExportTables) -> None:
+    # Only regular files are opened: a FIFO named activities.csv would block the read.
+    special = {}
+    for name in (STRAVA_ACTIVITIES_FILE, STRAVA_SHOES_FILE):
+        reason = _special_reason(folder / name)
+        if reason is not None:
+            special[name] = reason
+            into.problems.append((str(folder / name), reason))
+    export = None
+    if STRAVA_ACTIVITIES_FILE not in special:
+        try:
+            export = read_strava_export(folder)
+        except LoadwatchError as exc:
+            into.problems.append((str(folder / STRAVA_ACTIVITIES_FILE), _reason(exc)))
+        except OSError:  # a folder that cannot be searched: the folder walk names it
+            return
     if export is not None:
         into.strava.append(export)
     candidates = [folder, *(folder / sub for sub in GARMIN_FITNESS_FOLDERS)]
     for place in candidates:
-        if not place.is_dir():
+        if not os.path.isdir(place):
             continue
-        for path in sorted(place.iterdir()):
-            if not SUMMARY_NAME.search(path.name) or not path.is_file():
+        try:
+            with os.scandir(place) as listing:
+                names = sorted(entry.name for entry in listing)
+        except OSError as exc:
+            what = "permission denied" if isinstance(exc, PermissionError) else exc.strerror
+            into.problems.append((str(place), f"cannot read this folder ({what}): tables not read"))
+            continue
+        for name in names:
+            if not SUMMARY_NAME.search(name):
+                continue
+            path = place / name
+            if os.path.isdir(path):
+                continue
+            reason = _special_reason(path)
+            if reason is not None:
+                into.problems.append((str(path), reason))
                 continue
             try:
-                if path.stat().st_size > MAX_TABLE_BYTES:
-                    raise LoadwatchError("larger than any activity summary file")
-                into.garmin.append(parse_garmin_summary(path.read_bytes(), str(path)))
-            except (LoadwatchError, OSError) as exc:
+                data = read_regular_bytes(path, MAX_TABLE_BYTES)
+                into.garmin.append(parse_garmin_summary(data, str(path)))
+            except FileTooLargeError:
+                into.problems.append((str(path), "larger than any activity summary file"))
+            except OSError as exc:
+                into.problems.append((str(path), f"cannot be read: {exc.strerror or exc}"))
+            except LoadwatchError as exc:
                 into.problems.append((str(path), _reason(exc)))
 
 

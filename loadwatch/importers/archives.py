@@ -6,7 +6,9 @@ streamed into memory one at a time and never extracted to disk, so the user's
 archive is only ever opened for reading. Hostile archives are refused member by
 member: path-traversal, absolute and symlink names, members larger than an
 activity file can be, compression bombs, archives with too many members or
-nested too deep. Each refusal is one error; the other members are still read.
+nested too deep. Each refusal is one error; the other members are still read. The archive
+itself is opened only if it is a regular file (a FIFO or a link to a device
+named ``.zip`` would block or read forever).
 
 A member's source name is ``export.zip!activities/123.fit.gz``, nested ones
 ``export.zip!uploads.zip!run.fit``.
@@ -30,9 +32,11 @@ from typing import IO
 from ..errors import (
     ActivityFileError,
     CorruptFileError,
+    SpecialFileError,
     UnsafeFileError,
     UnsupportedFileError,
 )
+from ..regular_files import MAX_TABLE_BYTES, NotARegularFileError, open_regular_file
 from . import discover
 from .discover import FileData, file_data_from_bytes, is_activity_name, is_macos_metadata
 
@@ -47,9 +51,6 @@ MAX_ARCHIVE_MEMBERS = 100_000
 MAX_ARCHIVE_DEPTH = 3
 #: Separator between an archive and a member in source names.
 MEMBER_SEPARATOR = "!"
-#: Largest table read from an archive (Strava's ``activities.csv``, Garmin's
-#: summaries JSON) [bytes]; ten years of daily activities is a few MB.
-MAX_TABLE_BYTES = 64 * 1024 * 1024
 
 _CHUNK_BYTES = 1 << 20  # read members 1 MiB at a time
 _DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
@@ -208,7 +209,12 @@ def _open_zip(handle: IO[bytes] | Path, source: str, budget: _Budget) -> Iterato
     """The archive opened for reading, after its declared entry count was checked."""
     with ExitStack() as stack:
         try:
-            stream = stack.enter_context(handle.open("rb")) if isinstance(handle, Path) else handle
+            # Only a regular file: a FIFO or a link to /dev/zero named .zip is never read.
+            stream = (
+                stack.enter_context(open_regular_file(handle))
+                if isinstance(handle, Path)
+                else handle
+            )
             declared = _declared_entries(stream)
             if declared is not None and declared > budget.members_left:
                 raise UnsafeFileError(
@@ -222,6 +228,8 @@ def _open_zip(handle: IO[bytes] | Path, source: str, budget: _Budget) -> Iterato
             raise CorruptFileError(
                 source, f"damaged or incomplete zip archive ({exc}); download it again"
             ) from exc
+        except NotARegularFileError as exc:
+            raise SpecialFileError(source, exc.strerror) from exc
         except OSError as exc:
             raise UnsupportedFileError(source, f"cannot be read: {exc.strerror or exc}") from exc
         count = len(archive.infolist())
@@ -288,9 +296,9 @@ def iter_archive(path: str | Path, source: str | None = None) -> Iterator[Archiv
 
     Raises
     ------
-    CorruptFileError, UnsupportedFileError
-        The archive itself cannot be opened (truncated, not a zip). Members
-        already yielded stay valid.
+    CorruptFileError, SpecialFileError, UnsupportedFileError
+        The archive itself cannot be opened (truncated, not a zip, a FIFO or
+        device named ``.zip``: never opened). Members already yielded stay valid.
     """
     path = Path(path)
     yield from _iter_zip(path, source or str(path), 1, _Budget())
@@ -353,7 +361,7 @@ def read_archive_member(source: str) -> FileData:
     if split is None:
         raise UnsupportedFileError(source, "not an archive member name (archive.zip!member)")
     archive_path, names = split
-    if not archive_path.is_file():
+    if not os.path.lexists(archive_path):
         raise UnsupportedFileError(source, "the archive does not exist")
     budget = _Budget()
     handle: IO[bytes] | Path = archive_path
