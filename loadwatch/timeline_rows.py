@@ -15,6 +15,7 @@ import pandas as pd
 from .activity import Activity
 from .importers.discover import FileData
 from .localtime import resolve_local_time
+from .plausibility import check_activity, flag_note, impossible_distance, is_flagged
 from .settings import AthleteSettings
 from .sports import is_running
 
@@ -98,10 +99,13 @@ def infer_is_run(row: dict[str, Any]) -> tuple[bool, bool, str | None]:
     A running sport with distance counts. A file that names no sport (many GPX
     exports) counts as a run when its title says so, or, failing that, when its
     moving pace lies in :data:`RUN_SPEED_RANGE_MPS`; the row is marked
-    ``sport_inferred`` and says why.
+    ``sport_inferred`` and says why. A row that
+    :func:`loadwatch.plausibility.check_activity` found implausible never counts.
     """
     distance = row["distance_km"]
     has_distance = not math.isnan(distance) and distance > 0
+    if is_flagged(row.get("notes")):
+        return False, False, None  # implausible: its note says so
     if row["sport"] != "unknown":
         return is_running(row["sport"]) and has_distance, False, None
     if not has_distance:
@@ -110,6 +114,9 @@ def infer_is_run(row: dict[str, Any]) -> tuple[bool, bool, str | None]:
     if any(word in title for word in _NOT_RUN_WORDS):
         return False, True, "sport not recorded; not counted as a run (its title)"
     if any(word in title for word in _RUN_WORDS):
+        problem = impossible_distance("foot", distance * 1000.0, row["duration_s"])
+        if problem is not None:  # activity_row knew only an unknown sport's limits
+            return False, True, flag_note(f"{problem} for a run")
         return True, True, "sport not recorded; counted as a run (its title)"
     seconds = row["duration_s"]
     if math.isnan(seconds) or seconds <= 0:
@@ -123,7 +130,12 @@ def infer_is_run(row: dict[str, Any]) -> tuple[bool, bool, str | None]:
 
 
 def activity_row(act: Activity, file: FileData, athlete: str, settings: AthleteSettings) -> dict:
-    """One timeline row (a dict keyed by :data:`COLUMNS`) for one activity."""
+    """One timeline row (a dict keyed by :data:`COLUMNS`) for one activity.
+
+    Distance and times pass :func:`loadwatch.plausibility.check_activity`: a
+    time that cannot be right is not used, an impossible distance or speed
+    leaves the distance out and flags the row, each with a note.
+    """
     start_utc = act.start_utc.astimezone(UTC)
     # A virtual ride or run (Zwift ...) has positions on an imaginary map: no time zone there.
     virtual = act.sub_sport == "virtual_activity"
@@ -137,7 +149,8 @@ def activity_row(act: Activity, file: FileData, athlete: str, settings: AthleteS
     notes = list(act.notes)
     if source == "utc":
         notes.append("no time zone known (no device local time, settings or GPS): counted in UTC")
-    duration = act.timer_s if act.timer_s else act.elapsed_s
+    checked = check_activity(act.sport, act.distance_m, act.elapsed_s, act.timer_s)
+    notes += checked.notes
     row = {
         "athlete": athlete,
         "activity_id": f"{file.digest}-{act.session_index}",
@@ -150,9 +163,9 @@ def activity_row(act: Activity, file: FileData, athlete: str, settings: AthleteS
         "sub_sport": act.sub_sport,
         "sport_inferred": False,
         "is_run": False,
-        "distance_km": _nan(act.distance_m) / 1000.0,
-        "duration_s": _nan(duration),
-        "elapsed_s": _nan(act.elapsed_s),
+        "distance_km": checked.distance_m / 1000.0,
+        "duration_s": checked.duration_s,
+        "elapsed_s": checked.elapsed_s,
         "ascent_m": _nan(act.ascent_m),
         "descent_m": _nan(act.descent_m),
         "avg_hr_bpm": _nan(act.avg_hr_bpm),
@@ -172,6 +185,8 @@ def activity_row(act: Activity, file: FileData, athlete: str, settings: AthleteS
         "notes": "; ".join(notes),
         # not a column: used by the duplicate check
         "digest": file.digest,
+        # not a column: what the plausibility check found, reported by the import
+        "checks": checked.notes,
     }
     return row
 

@@ -20,6 +20,8 @@ Decisions worth knowing:
   handled with numpy here, whichever decoder read them.
 * Records and laps belong to the session whose time span (start plus elapsed
   time) holds them; in a single-session file all of them belong to it.
+* A ``session`` message repeated field for field (some devices write it again
+  at the end of the file) is one session: the activity counts once, with a note.
 * Sports keep the FIT profile's names (``running``, ``transition`` ...); codes
   no profile knows stay their number in a string (``"61"``).
 """
@@ -116,6 +118,12 @@ def activities_from_messages(found: FitMessages, source: str) -> list[Activity]:
     if found.messages["session"]:
         builder = _SessionBuilder(found, clock, records, source)
         activities = builder.build()
+        if builder.n_repeated:
+            plural = "copies" if builder.n_repeated > 1 else "copy"
+            file_notes.append(
+                f"ignored {builder.n_repeated} repeated {plural} of a session message "
+                "(the same activity counted once)"
+            )
     else:
         activities = [_activity_without_session(found, clock, records, source)]
     for activity in activities:
@@ -372,7 +380,14 @@ class _SessionBuilder:
         self.clock = clock
         self.records = records
         self.source = source
-        self.sessions = found.messages["session"]
+        sessions = found.messages["session"]
+        kept = [i for i, message in enumerate(sessions) if message not in sessions[:i]]
+        self.sessions = [sessions[i] for i in kept]
+        #: Session messages left out as field-for-field copies of an earlier one.
+        self.n_repeated = len(sessions) - len(kept)
+        sports = found.messages["sport"]
+        #: One ``sport`` message per kept session where the file pairs them.
+        self.sports = [sports[i] for i in kept] if len(sports) == len(sessions) else sports
 
     def build(self) -> list[Activity]:
         starts = [self._start(index) for index in range(len(self.sessions))]
@@ -474,7 +489,7 @@ class _SessionBuilder:
         return activity
 
     def _sport_message(self, index: int) -> dict[str, Any]:
-        sports = self.found.messages["sport"]
+        sports = self.sports
         if len(sports) == len(self.sessions):
             return sports[index]
         return sports[0] if sports else {}
