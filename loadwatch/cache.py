@@ -32,7 +32,14 @@ When an entry is used:
 Safety: the user's files are only ever read. The cache is written to a
 temporary file and moved into place (:func:`os.replace`), so a crash or two
 runs at once never leave a torn file (the last writer wins); a cache file that
-cannot be read is ignored and rebuilt, never an error.
+cannot be read is ignored and rebuilt, never an error; a cache that cannot be
+written (a read-only folder, a full disk) leaves the import as it was and says
+why in :attr:`AthleteCache.write_error`. Text that is not valid UTF-8 (a file
+name in another encoding, read as surrogate escapes) is stored escaped and
+read back exactly.
+
+Where the cache folder is, which files in it are loadwatch's, ``cache info``
+and ``cache clear``: :mod:`loadwatch.cache_files` (re-exported here).
 """
 
 from __future__ import annotations
@@ -40,7 +47,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,25 +59,29 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .cache_files import CACHE_DIR_ENV as CACHE_DIR_ENV  # re-exported: the cache's public names
+from .cache_files import IMPORTS_FOLDER as IMPORTS_FOLDER
+from .cache_files import KEY_METADATA, cache_file, write_atomic
+from .cache_files import MARKER_FILE as MARKER_FILE
+from .cache_files import CacheInfo as CacheInfo
+from .cache_files import cache_folder as cache_folder
+from .cache_files import cache_info as cache_info
+from .cache_files import clear_cache as clear_cache
 from .importers.archives import is_archive_name
 from .importers.discover import read_file_data
+from .regular_files import open_regular_file
 
 if TYPE_CHECKING:
     from .settings import AthleteSettings
     from .timeline import FileProblem
 
 #: Bump when the layout of the cache changes: every cache is then rebuilt.
-CACHE_FORMAT = 1
-#: Environment variable naming the cache folder (overrides the platform's).
-CACHE_DIR_ENV = "LOADWATCH_CACHE_DIR"
-#: Sub-folder of the cache folder holding the per-athlete Parquet files.
-IMPORTS_FOLDER = "imports"
+CACHE_FORMAT = 2
+#: Stored text that is not plain UTF-8 starts with this, followed by its bytes in hex.
+_ESCAPE = "\x01"
 
-_KEY_METADATA = b"loadwatch.cache_key"
+_KEY_METADATA = KEY_METADATA
 _FOLDER_METADATA = b"loadwatch.folder"
-#: Modules whose code shapes what decoding a file gives (part of the cache key).
-_DECODE_MODULES = ("activity.py", "cache.py", "localtime.py", "sports.py", "streams.py")
-_DECODE_MODULES += ("timeline.py", "timeline_rows.py")
 
 _UTC_US = pa.timestamp("us", tz="UTC")
 _F64 = pa.float64()
@@ -181,31 +191,23 @@ class FileOutcome:
         self.digest = self.digest or part.digest
 
 
-def cache_folder(cache: bool | str | Path = True) -> Path | None:
-    """The cache folder: none for False; for True $LOADWATCH_CACHE_DIR or the platform's."""
-    if cache is False:
-        return None
-    if cache is True:
-        configured = os.environ.get(CACHE_DIR_ENV)
-        if configured:
-            return Path(configured)
-        import platformdirs
-
-        return Path(platformdirs.user_cache_dir("loadwatch", appauthor=False))
-    return Path(cache)
-
-
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
+    """Every module of the package (name, size, mtime): a moved or new module counts too.
+
+    Derived from the package itself rather than a hand-kept list, so no change
+    to the code that shapes a cached row can leave a stale cache behind.
+    """
     package = Path(__file__).resolve().parent
-    paths = sorted((package / "importers").glob("*.py")) + [package / n for n in _DECODE_MODULES]
+    paths = sorted(package.rglob("*.py")) + sorted(package.rglob("*.toml"))
     h = hashlib.blake2b(digest_size=8)
     for path in paths:
         try:
             st = path.stat()
         except OSError:
             continue
-        h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+        name = path.relative_to(package).as_posix()
+        h.update(f"{name}:{st.st_size}:{st.st_mtime_ns};".encode())
     return h.hexdigest()
 
 
@@ -228,7 +230,7 @@ def file_digest(path: Path) -> str:
     """
     try:
         if is_archive_name(path.name):
-            with path.open("rb") as fh:
+            with open_regular_file(path) as fh:
                 return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
         return read_file_data(path).digest
     except Exception:  # unreadable now: not the content that was cached
@@ -238,6 +240,56 @@ def file_digest(path: Path) -> str:
 def format_trace(error: BaseException) -> str:
     """The traceback of ``error`` as text (kept where the exception itself cannot be)."""
     return "".join(traceback.format_exception(error))
+
+
+def _stored(text: Any) -> Any:
+    """``text`` as it can be stored in Parquet and read back exactly (paths, problems).
+
+    A string holding surrogate escapes (a file name that is not UTF-8) or
+    starting with :data:`_ESCAPE` is stored as :data:`_ESCAPE` and the hex of
+    its ``surrogatepass`` bytes; :func:`_loaded` gives it back exactly.
+    Non-strings are returned as they are.
+    """
+    if not isinstance(text, str):
+        return text
+    if not text.startswith(_ESCAPE):
+        try:
+            text.encode("utf-8")
+            return text
+        except UnicodeEncodeError:
+            pass
+    return _ESCAPE + text.encode("utf-8", "surrogatepass").hex()
+
+
+def _loaded(text: Any) -> Any:
+    """The string :func:`_stored` was given."""
+    if isinstance(text, str) and text.startswith(_ESCAPE):
+        with contextlib.suppress(ValueError):
+            return bytes.fromhex(text[1:]).decode("utf-8", "surrogatepass")
+    return text
+
+
+def _loaded_column(values: list[Any]) -> list[Any]:
+    """:func:`_loaded` over a column's values (a no-op where nothing is escaped)."""
+    if any(isinstance(v, str) and v.startswith(_ESCAPE) for v in values):
+        return [_loaded(v) for v in values]
+    return values
+
+
+def _text(value: Any) -> Any:
+    """A timeline or lap value as stored: text that is not UTF-8 (a file name in
+    another encoding) with backslash escapes (``run\\xff.fit``), since the
+    timeline's text columns hold UTF-8 only; other values as they are."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            try:  # the bytes the name had on disk, shown as \\xff
+                raw = value.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:  # other lone surrogates
+                return value.encode("utf-8", "backslashreplace").decode("utf-8")
+            return raw.decode("utf-8", "backslashreplace")
+    return value
 
 
 def _relative(source: str, top: str) -> str:
@@ -255,26 +307,26 @@ def _record(outcome: FileOutcome) -> dict[str, Any]:
     problems = [
         {
             "category": category,
-            "source": _relative(p.source, top),
-            "kind": p.kind,
-            "reason": p.reason,
-            "trace": p.trace if p.error is None else format_trace(p.error),
+            "source": _stored(_relative(p.source, top)),
+            "kind": _stored(p.kind),
+            "reason": _stored(p.reason),
+            "trace": _stored(p.trace if p.error is None else format_trace(p.error)),
         }
         for category, p in outcome.problems
     ]
     activities = []
     for row, profile in zip(outcome.rows, outcome.profiles, strict=True):
-        stored = {name: row.get(name) for name in _ROW_NAMES}
-        stored["file"] = _relative(row["file"], top)
+        stored = {name: _text(row.get(name)) for name in _ROW_NAMES}
+        stored["file"] = _text(_relative(row["file"], top))
         stored["profile"] = None if profile is None else np.asarray(profile, dtype="float64")
         activities.append(stored)
     laps = [
-        {"activity": i, **{name: lap[name] for name in _LAP_NAMES}}
+        {"activity": i, **{name: _text(lap[name]) for name in _LAP_NAMES}}
         for i, file_laps in enumerate(outcome.laps)
         for lap in file_laps
     ]
     return {
-        "path": outcome.path,
+        "path": _stored(outcome.path),
         "size": outcome.size,
         "mtime_ns": outcome.mtime_ns,
         "digest": outcome.digest,
@@ -289,13 +341,6 @@ def _record(outcome: FileOutcome) -> dict[str, Any]:
 def outcomes_table(outcomes: Sequence[FileOutcome]) -> pa.Table:
     """Outcomes as a table of :data:`SCHEMA`, one row per file."""
     return pa.Table.from_pylist([_record(o) for o in outcomes], schema=SCHEMA)
-
-
-def _cache_file(directory: Path, athlete_folder: Path) -> Path:
-    name = str(athlete_folder)
-    slug = "".join(c if c.isalnum() else "-" for c in athlete_folder.name.lower())[:40] or "root"
-    digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-    return directory / IMPORTS_FOLDER / f"{slug}-{digest}.parquet"
 
 
 def _read_table(path: Path, key: str) -> pa.Table | None:
@@ -327,12 +372,14 @@ class AthleteCache:
         self._prefix = os.path.join(str(folder), "")
         self._resolved = str(self.folder)
         self.key = cache_key(settings)
-        self.path = None if directory is None else _cache_file(directory, self.folder)
+        self.path = None if directory is None else cache_file(directory, self.folder)
         table = None if self.path is None else _read_table(self.path, self.key)
         #: True where what is on disk differs from what :meth:`save` would write.
-        self.dirty = table is None and self.path is not None and self.path.exists()
+        self.dirty = table is None and self.path is not None and os.path.exists(self.path)
         self.table = table if table is not None else SCHEMA.empty_table()
-        paths = self.table.column("path").to_pylist()
+        #: Why the cache could not be written this run (one line), or None.
+        self.write_error: str | None = None
+        paths = _loaded_column(self.table.column("path").to_pylist())
         self._index = {p: i for i, p in enumerate(paths)}
         self._size = self.table.column("size").to_pylist()
         self._mtime = self.table.column("mtime_ns").to_pylist()
@@ -381,7 +428,8 @@ class AthleteCache:
     def save(self, entries: Sequence[int | FileOutcome], combined: pa.Table) -> None:
         """Write what this run knows: the entries, and older ones whose file still exists.
 
-        Never raises: a cache that cannot be written is simply not written.
+        Never raises: a cache that cannot be written is not written, and
+        :attr:`write_error` says why.
         """
         if self.path is None:
             return
@@ -397,32 +445,15 @@ class AthleteCache:
         shrunk = len(used) + len(others) < len(self._index)
         if not (self.dirty or grown or shrunk):
             return  # the file on disk already holds exactly this
-        table = combined.take(keep)
+        table = combined.take(pa.array(keep, pa.int64()))  # typed: keep may be empty
         sizes = [self._size[e] if isinstance(e, int) else e.size for e in entries]
         mtimes = [self._mtime[e] if isinstance(e, int) else e.mtime_ns for e in entries]
         table = table.set_column(1, "size", pa.array([sizes[i] for i in keep], pa.int64()))
         table = table.set_column(2, "mtime_ns", pa.array([mtimes[i] for i in keep], pa.int64()))
         if others:
             table = pa.concat_tables([table, self.table.take(others)])
-        metadata = {_KEY_METADATA: self.key.encode(), _FOLDER_METADATA: str(self.folder).encode()}
-        _write_atomic(table.replace_schema_metadata(metadata), self.path)
-
-
-def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=".tmp")
-        os.close(fd)
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-        tmp = None
-    except Exception:  # read-only folder, disk full, a reader holding the file (Windows)
-        pass
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        metadata = {_KEY_METADATA: self.key.encode(), _FOLDER_METADATA: os.fsencode(self.folder)}
+        self.write_error = write_atomic(table.replace_schema_metadata(metadata), self.path)
 
 
 @dataclass
@@ -454,6 +485,7 @@ def unpack(table: pa.Table, sources: Sequence[str], athlete: str) -> Unpacked:
     ``sources`` are the files as the user named them this time, one per table
     row: stored names are relative to them.
     """
+    athlete = _text(athlete)  # a folder name that is not UTF-8 (the timeline holds UTF-8)
     activities = table.column("activities").combine_chunks()
     flat = activities.flatten()
     parents = pc.list_parent_indices(activities).to_numpy(zero_copy_only=False)
@@ -464,7 +496,7 @@ def unpack(table: pa.Table, sources: Sequence[str], athlete: str) -> Unpacked:
     rows = [dict(zip(names, vals, strict=True)) for vals in zip(*values, strict=True)]
     for i, (row, parent) in enumerate(zip(rows, parents.tolist(), strict=True)):
         row["athlete"] = athlete
-        row["file"] = _absolute(row["file"], sources[parent])
+        row["file"] = _text(_absolute(row["file"], sources[parent]))
         row["_row"] = i
     profiles: list[np.ndarray | None] = [None] * n
     profile = flat.field("profile")
@@ -482,7 +514,7 @@ def unpack(table: pa.Table, sources: Sequence[str], athlete: str) -> Unpacked:
     row_of_lap = first_row[lap_parents] + laps.field("activity").to_numpy(zero_copy_only=False)
     lap_table = pa.Table.from_arrays(
         [
-            pa.array([athlete] * len(laps), _STR),
+            pa.array([athlete] * len(laps), _STR),  # athlete: made UTF-8 above
             columns["activity_id"].take(pa.array(row_of_lap, pa.int64())),
             *[laps.field(name) for name in _LAP_NAMES],
             pa.array(row_of_lap, pa.int64()),
@@ -495,59 +527,12 @@ def unpack(table: pa.Table, sources: Sequence[str], athlete: str) -> Unpacked:
 def cached_problems(table: pa.Table, i: int, top: str) -> list[tuple[str, str, str, str, str]]:
     """Problems of row ``i`` as ``(category, source, kind, reason, trace)``."""
     return [
-        (p["category"], _absolute(p["source"], top), p["kind"], p["reason"], p["trace"] or "")
+        (
+            _loaded(p["category"]),
+            _absolute(_loaded(p["source"]), top),
+            _loaded(p["kind"]),
+            _loaded(p["reason"]),
+            _loaded(p["trace"]) or "",
+        )
         for p in table.column("problems")[i].as_py()
     ]
-
-
-@dataclass(frozen=True)
-class CacheInfo:
-    """The cache folder, the number of cache files in it and their size [bytes]."""
-
-    folder: Path
-    files: int
-    size_bytes: int
-
-
-def _own_files(folder: Path) -> list[Path]:
-    imports = folder / IMPORTS_FOLDER
-    if not imports.is_dir():
-        return []
-    return sorted(p for p in imports.iterdir() if p.is_file() and p.suffix in (".parquet", ".tmp"))
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def cache_info(cache: bool | str | Path = True) -> CacheInfo:
-    """Where the cache is and how much it holds."""
-    folder = cache_folder(cache) or cache_folder(True)
-    assert folder is not None
-    files = _own_files(folder)
-    return CacheInfo(folder, len(files), sum(_size(p) for p in files))
-
-
-def clear_cache(cache: bool | str | Path = True) -> CacheInfo:
-    """Remove loadwatch's cache files (only those) and return what was removed.
-
-    Only the Parquet and temporary files loadwatch wrote in the ``imports``
-    sub-folder are removed, so a cache folder pointed at a shared place never
-    loses anything else.
-    """
-    folder = cache_folder(cache) or cache_folder(True)
-    assert folder is not None
-    removed, freed = 0, 0
-    for path in _own_files(folder):
-        size = _size(path)
-        try:
-            path.unlink()
-        except OSError:
-            continue
-        removed, freed = removed + 1, freed + size
-    with contextlib.suppress(OSError):
-        (folder / IMPORTS_FOLDER).rmdir()
-    return CacheInfo(folder, removed, freed)

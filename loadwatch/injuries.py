@@ -13,7 +13,11 @@ files and ``loadwatch.toml``:
 ``area`` is one of :data:`AREAS` (a few common spellings such as ``achilles
 tendon`` or ``shins`` are accepted); ``note`` is optional free text. Blank
 lines and lines starting with ``#`` are skipped. A bad line is an
-:class:`InjuryLogError` naming the file, the line and the column.
+:class:`InjuryLogError` naming the file, the line and the column; a date
+before 1970 or after 2100 is a bad date (a typo in the year). With
+``skip_bad_lines=True`` the other lines are still read and each bad line is
+one message in ``frame.attrs["problems"]`` (reading the log:
+:mod:`loadwatch.injury_log`).
 
 With a log, two questions can be asked of the findings::
 
@@ -35,44 +39,30 @@ what happened; they cannot show that a rule predicts or causes injury.
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
-from pathlib import Path, PurePath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .accessor import ATTRS_KEY
 from .athletes import find_athletes
-from .errors import SettingsError
+from .injury_log import (
+    AREA_ALIASES,
+    AREAS,
+    INJURIES_FILE,
+    INJURY_COLUMNS,
+    LOG_COLUMNS,
+    InjuryLogError,
+    empty_injuries,
+    normalize_area,
+    read_injury_log,
+)
 from .load.ruleset import ALARMS, RULE_IDS, SEVERITIES, Finding
 from .rules import findings_frame
 from .timeline import ImportResult
-
-#: Name of the injury log in an athlete's folder.
-INJURIES_FILE = "injuries.csv"
-
-#: Body areas an injury can be logged against (``other`` for anything else).
-AREAS = (
-    "calf", "soleus", "achilles", "shin", "foot", "plantar-fascia", "ankle",
-    "knee", "hamstring", "quadriceps", "hip", "back", "other",
-)  # fmt: skip
-
-#: Other spellings accepted for :data:`AREAS` (after lower-casing; spaces become dashes).
-AREA_ALIASES = {
-    "calves": "calf", "gastrocnemius": "calf", "achilles-tendon": "achilles",
-    "shins": "shin", "shin-splints": "shin", "plantar-fasciitis": "plantar-fascia",
-    "heel": "foot", "quads": "quadriceps", "hamstrings": "hamstring", "lower-back": "back",
-}  # fmt: skip
-
-#: Columns of :func:`read_injuries`.
-INJURY_COLUMNS = ("athlete", "date", "area", "note")
-
-#: Columns an ``injuries.csv`` may have (``note`` is optional).
-LOG_COLUMNS = ("date", "area", "note")
 
 #: Columns of :func:`preceding_findings`.
 PRECEDING_COLUMNS = (
@@ -100,150 +90,6 @@ __all__ = [
     "InjuryLogError", "injuries_with_preceding_findings", "normalize_area", "preceding_findings",
     "read_injuries", "read_injury_log", "rule_injury_table",
 ]  # fmt: skip
-
-
-class InjuryLogError(SettingsError):
-    """A bad line in an ``injuries.csv``: the message names the file, line and column.
-
-    Parameters
-    ----------
-    path
-        The injury log.
-    line
-        Line number in the file (counting blank and comment lines).
-    column
-        The column (``date``, ``area``, ``note``), or ``header``.
-    reason
-        What is wrong, in plain words.
-    """
-
-    def __init__(self, path: str | PurePath, line: int, column: str, reason: str) -> None:
-        self.line = line
-        self.column = column
-        super().__init__(path, f"line {line}, {column}", reason)
-
-
-def normalize_area(text: str) -> str | None:
-    """The :data:`AREAS` name of ``text`` (case, spaces and aliases forgiven), or None."""
-    key = "-".join(text.strip().lower().replace("_", " ").split())
-    key = AREA_ALIASES.get(key, key)
-    return key if key in AREAS else None
-
-
-def _empty_injuries() -> pd.DataFrame:
-    frame = pd.DataFrame({column: pd.Series(dtype=object) for column in INJURY_COLUMNS})
-    frame["date"] = frame["date"].astype("datetime64[ns]")
-    return frame
-
-
-def _header(row: list[str], path: Path, line: int) -> list[str]:
-    names = [cell.strip().lower() for cell in row]
-    for name in names:
-        if name not in LOG_COLUMNS:
-            raise InjuryLogError(
-                path, line, "header", f"unknown column {name!r} (expected date, area, note)"
-            )
-    for required in ("date", "area"):
-        if required not in names:
-            raise InjuryLogError(
-                path,
-                line,
-                "header",
-                f"no {required!r} column (the first line must be date,area,note)",
-            )
-    if len(set(names)) != len(names):
-        raise InjuryLogError(path, line, "header", "a column is named twice")
-    return names
-
-
-def _parse_date(text: str, path: Path, line: int) -> date:
-    value = text.strip()
-    if not value:
-        raise InjuryLogError(path, line, "date", "missing date (write it like 2026-07-14)")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InjuryLogError(
-            path, line, "date", f"{value!r} is not a date like 2026-07-14 (year-month-day)"
-        ) from None
-
-
-def _parse_area(text: str, path: Path, line: int) -> str:
-    if not text.strip():
-        raise InjuryLogError(path, line, "area", f"missing area (one of: {', '.join(AREAS)})")
-    area = normalize_area(text)
-    if area is None:
-        raise InjuryLogError(
-            path, line, "area", f"unknown area {text.strip()!r} (use one of: {', '.join(AREAS)})"
-        )
-    return area
-
-
-def read_injury_log(path: str | Path, athlete: str) -> pd.DataFrame:
-    """Read one ``injuries.csv``.
-
-    Parameters
-    ----------
-    path
-        The file (UTF-8, a byte-order mark allowed; comma-separated with a
-        ``date,area[,note]`` header).
-    athlete
-        The athlete the log belongs to (the ``athlete`` column).
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`INJURY_COLUMNS`: ``date`` is ``datetime64`` (local midnight),
-        ``area`` one of :data:`AREAS`, ``note`` a string ("" where empty);
-        sorted by date.
-
-    Raises
-    ------
-    InjuryLogError
-        The file cannot be read, has no header, or a line has a bad date or area
-        or too many values; the message names the file, line and column.
-    """
-    path = Path(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            lines = list(csv.reader(fh))
-    except UnicodeDecodeError as exc:
-        raise InjuryLogError(path, 1, "file", "not UTF-8 text (save it as CSV UTF-8)") from exc
-    except OSError as exc:
-        raise InjuryLogError(path, 1, "file", f"cannot be read: {exc.strerror}") from exc
-    rows = [
-        (number, row)
-        for number, row in enumerate(lines, start=1)
-        if any(cell.strip() for cell in row) and not row[0].lstrip().startswith("#")
-    ]
-    if not rows:
-        return _empty_injuries()
-    header_line, header_row = rows[0]
-    names = _header(header_row, path, header_line)
-    records = []
-    for number, row in rows[1:]:
-        if len(row) > len(names):
-            raise InjuryLogError(
-                path,
-                number,
-                names[-1],
-                f"{len(row)} values for {len(names)} columns (put quotes around a note "
-                "that has a comma)",
-            )
-        cells = dict(zip(names, row, strict=False))
-        records.append(
-            {
-                "athlete": athlete,
-                "date": _parse_date(cells.get("date", ""), path, number),
-                "area": _parse_area(cells.get("area", ""), path, number),
-                "note": cells.get("note", "").strip(),
-            }
-        )
-    if not records:
-        return _empty_injuries()
-    frame = pd.DataFrame(records, columns=list(INJURY_COLUMNS))
-    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
-    return frame.sort_values("date", kind="stable").reset_index(drop=True)
 
 
 def _common_folder(files: Iterable[str]) -> Path | None:
@@ -288,6 +134,7 @@ def read_injuries(
     *,
     roster: bool | None = None,
     folders: Mapping[str, str | Path] | None = None,
+    skip_bad_lines: bool = False,
 ) -> pd.DataFrame:
     """Every athlete's ``injuries.csv``, in one table.
 
@@ -304,12 +151,15 @@ def read_injuries(
     folders
         Athlete → folder, where the log is elsewhere (it replaces the folder
         found for that athlete).
+    skip_bad_lines
+        See :func:`read_injury_log`.
 
     Returns
     -------
     pandas.DataFrame
         :data:`INJURY_COLUMNS` (``athlete, date, area, note``), sorted by athlete
-        and date; no rows when no athlete has a log.
+        and date; no rows when no athlete has a log. ``attrs["problems"]``: one
+        line per line left out (with ``skip_bad_lines``).
 
     Raises
     ------
@@ -327,15 +177,18 @@ def read_injuries(
     for athlete, folder in (folders or {}).items():
         found[athlete] = Path(folder)
     logs = [
-        read_injury_log(folder / INJURIES_FILE, athlete)
+        read_injury_log(folder / INJURIES_FILE, athlete, skip_bad_lines=skip_bad_lines)
         for athlete, folder in sorted(found.items())
         if (folder / INJURIES_FILE).is_file()
     ]
+    problems = [line for log in logs for line in log.attrs.get("problems", [])]
     logs = [log for log in logs if not log.empty]
-    if not logs:
-        return _empty_injuries()
-    frame = pd.concat(logs, ignore_index=True)
-    return frame.sort_values(["athlete", "date"], kind="stable").reset_index(drop=True)
+    frame = empty_injuries()
+    if logs:
+        frame = pd.concat(logs, ignore_index=True)
+        frame = frame.sort_values(["athlete", "date"], kind="stable").reset_index(drop=True)
+    frame.attrs = {"problems": problems}
+    return frame
 
 
 def _as_frame(findings: Iterable[Finding] | pd.DataFrame) -> pd.DataFrame:

@@ -17,11 +17,15 @@
     minimalist = false              # optional
 
 Every setting is optional. A bad value is a :class:`~loadwatch.errors.SettingsError`
-naming the file and the key.
+naming the file and the key: numbers must be finite and in range (``drop_mm`` at
+most :data:`MAX_DROP_MM`, ``start_km`` at most :data:`MAX_START_KM`), dates from
+1970 to 2100 (:mod:`loadwatch.entry_checks`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -29,7 +33,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .entry_checks import day_problem, number_problem
 from .errors import SettingsError
+from .regular_files import MAX_TABLE_BYTES, read_regular_bytes
 
 SETTINGS_FILE = "loadwatch.toml"
 WEEK_STARTS = ("monday", "sunday")
@@ -38,6 +44,10 @@ UNITS = ("km", "mi")
 _ATHLETE_KEYS = {"name", "timezone", "week_start", "units"}
 _SHOE_KEYS = {"name", "from", "until", "drop_mm", "start_km", "minimalist", "brand", "model"}
 _TOP_KEYS = {"athlete", "shoes"}
+#: Largest ``drop_mm`` [mm]: running shoes drop 0-16 mm; more is a typo.
+MAX_DROP_MM = 50.0
+#: Largest ``start_km`` [km]: no pair of shoes is run this far.
+MAX_START_KM = 20_000.0
 
 
 @dataclass(frozen=True)
@@ -94,24 +104,30 @@ def validate_choice(value: object, choices: tuple[str, ...], path: str | Path, k
 
 
 def _date(value: object, path: Path, key: str) -> date:
+    day: date | None = None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise SettingsError(path, key, f"expected a date like 2026-01-05, got {value!r}")
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            day = date.fromisoformat(value.strip())
+    if day is None:
+        raise SettingsError(path, key, f"expected a date like 2026-01-05, got {value!r}")
+    problem = day_problem(day)
+    if problem is not None:
+        raise SettingsError(path, key, problem)
+    return day
 
 
-def _number(value: object, path: Path, key: str, *, minimum: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SettingsError(path, key, f"expected a number, got {value!r}")
-    if value < minimum:
-        raise SettingsError(path, key, f"must be at least {minimum:g}, got {value!r}")
-    return float(value)
+def _number(
+    value: object, path: Path, key: str, *, minimum: float = 0.0, maximum: float = math.inf
+) -> float:
+    """``value`` as a finite float from ``minimum`` to ``maximum``, else SettingsError."""
+    problem = number_problem(value, minimum=minimum, maximum=maximum)
+    if problem is not None:
+        raise SettingsError(path, key, problem)
+    return float(value)  # type: ignore[arg-type]
 
 
 def _unknown_keys(table: dict[str, Any], known: set[str], path: Path, prefix: str) -> None:
@@ -138,8 +154,12 @@ def _shoe(entry: object, index: int, path: Path) -> ShoeSetting:
     until = _date(entry["until"], path, f"{prefix}.until") if "until" in entry else None
     if until is not None and until < start:
         raise SettingsError(path, f"{prefix}.until", f"{until} is before 'from' ({start})")
-    drop = _number(entry["drop_mm"], path, f"{prefix}.drop_mm") if "drop_mm" in entry else None
-    start_km = _number(entry.get("start_km", 0), path, f"{prefix}.start_km")
+    drop = (
+        _number(entry["drop_mm"], path, f"{prefix}.drop_mm", maximum=MAX_DROP_MM)
+        if "drop_mm" in entry
+        else None
+    )
+    start_km = _number(entry.get("start_km", 0), path, f"{prefix}.start_km", maximum=MAX_START_KM)
     minimalist = entry.get("minimalist", False)
     if not isinstance(minimalist, bool):
         raise SettingsError(
@@ -182,10 +202,11 @@ def parse_settings(data: dict[str, Any], path: Path) -> AthleteSettings:
     if not isinstance(shoes_raw, list):
         raise SettingsError(path, "shoes", "expected [[shoes]] tables")
     shoes = tuple(_shoe(entry, i, path) for i, entry in enumerate(shoes_raw))
-    names = [s.name for s in shoes]
-    for i, shoe_name in enumerate(names):
-        if shoe_name in names[:i]:
-            raise SettingsError(path, f"shoes[{i}].name", f"{shoe_name!r} is listed twice")
+    seen: set[str] = set()
+    for i, shoe in enumerate(shoes):
+        if shoe.name in seen:
+            raise SettingsError(path, f"shoes[{i}].name", f"{shoe.name!r} is listed twice")
+        seen.add(shoe.name)
     return AthleteSettings(
         name=name.strip() if isinstance(name, str) else None,
         timezone=timezone,
@@ -206,10 +227,15 @@ def load_settings(path: str | Path) -> AthleteSettings:
     """
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        data = tomllib.loads(read_regular_bytes(path, MAX_TABLE_BYTES).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(path, "(file)", f"not valid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise SettingsError(path, "(file)", "not readable: nested too deeply") from exc
+    except UnicodeDecodeError as exc:
+        raise SettingsError(path, "(file)", "not UTF-8 text (TOML files are UTF-8)") from exc
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise SettingsError(path, "(file)", f"not readable: {exc}") from exc
     except OSError as exc:
         raise SettingsError(path, "(file)", f"cannot be read: {exc.strerror}") from exc
     return parse_settings(data, path)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..plausibility import is_flagged
 from ..sports import is_running, normalize_sport
 from .locate import ExportTables
 from .strava import StravaActivity
@@ -83,8 +84,9 @@ def apply_export_tables(
     -------
     tuple
         The updated timeline (a copy where anything changed) and
-        ``(source, reason)`` warnings: unreadable tables, distance
-        differences, listed activities that are not in the timeline.
+        ``(source, reason)`` warnings: unreadable tables, rows with values
+        out of range, distance differences, listed activities that are not in
+        the timeline.
     """
     warnings: list[tuple[str, str]] = []
     if not any(found.strava or found.garmin for found in tables.values()):
@@ -94,6 +96,9 @@ def apply_export_tables(
     columns = {name: timeline[name].tolist() for name in timeline.columns}
     for athlete, found in tables.items():
         warnings += found.problems
+        for table in (*found.strava, *found.garmin):  # rows whose values were not used
+            # A table found from two folders (``DI_CONNECT`` and the export's root) is one line.
+            warnings += [line for line in table.problems if line not in warnings]
         if not (found.strava or found.garmin):
             continue
         matched: set[int] = set()
@@ -140,7 +145,8 @@ def _apply_match(
         columns["sport_inferred"][i] = False
         distance = columns["distance_km"][i]
         has_distance = not math.isnan(distance) and distance > 0
-        columns["is_run"][i] = is_running(columns["sport"][i]) and has_distance
+        implausible = is_flagged("; ".join(notes))  # impossible speed for a run: never counts
+        columns["is_run"][i] = is_running(columns["sport"][i]) and has_distance and not implausible
     if match.name:
         columns["name"][i] = match.name
     listed = match.distance_km

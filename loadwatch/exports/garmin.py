@@ -14,7 +14,10 @@ measured.
 
 A summary is matched to an activity by the activity id in the uploaded
 file's name (``name@example.com_12345678901.fit``) or, failing that, by its
-start time (:data:`START_TOLERANCE_S`).
+start time (:data:`START_TOLERANCE_S`). A start that is not a number, not
+finite, or not a time a recording can have (before 1990 or in the future,
+:func:`loadwatch.importers.gpx.plausible_utc`) is not used: that summary is
+matched by its id only, and one line per file says how many were so.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..entry_checks import finite_number
 from ..errors import SettingsError
+from ..importers.gpx import plausible_utc
 
 #: File names of Garmin's activity summaries (any user prefix and part number).
 SUMMARY_NAME = re.compile(r"summarizedActivities[^/\\]*\.json$", re.IGNORECASE)
@@ -55,6 +60,8 @@ class GarminSummary:
 
     origin: str
     activities: list[GarminActivity] = field(default_factory=list)
+    #: ``(origin, reason)`` lines about entries whose values were not used.
+    problems: list[tuple[str, str]] = field(default_factory=list)
     _by_id: dict[str, GarminActivity] = field(default_factory=dict, repr=False)
     _starts_ns: np.ndarray = field(default_factory=lambda: np.empty(0, "int64"), repr=False)
     _by_start: list[GarminActivity] = field(default_factory=list, repr=False)
@@ -89,15 +96,30 @@ class GarminSummary:
         return best
 
 
-def _start(entry: dict[str, Any]) -> datetime | None:
-    for key in ("beginTimestamp", "startTimeGmt"):
-        value = entry.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            try:
-                return datetime.fromtimestamp(value / 1000.0, tz=UTC)
-            except (OverflowError, OSError, ValueError):
-                return None
-    return None
+_START_KEYS = ("beginTimestamp", "startTimeGmt")
+
+
+def _start(entry: dict[str, Any]) -> tuple[datetime | None, str | None]:
+    """The summary's start, and the key and value of a start that is not a plausible time."""
+    bad: str | None = None
+    for key in _START_KEYS:
+        if key not in entry or entry[key] is None:
+            continue
+        value = entry[key]
+        ms = finite_number(value)
+        moment = None
+        if ms is not None and abs(ms) < 1e15:  # beyond is past the year 30,000
+            moment = datetime.fromtimestamp(ms / 1000.0, tz=UTC)
+        if plausible_utc(moment):
+            return moment, None
+        bad = bad or f"{key} {_shown(value)}"
+    return None, bad
+
+
+def _shown(value: object) -> str:
+    """``value`` as a message shows it: short, one line."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _entries(payload: object) -> list[dict[str, Any]]:
@@ -121,21 +143,44 @@ def parse_garmin_summary(data: bytes, origin: str) -> GarminSummary:
     """
     try:
         payload = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: JSON, huge ints
         raise SettingsError(origin, "(file)", f"not a readable JSON file ({exc})") from exc
     summary = GarminSummary(origin)
-    for entry in _entries(payload):
-        activity_id = entry.get("activityId")
+    bad_starts: list[str] = []
+    for number, entry in enumerate(_entries(payload), start=1):
         sport = entry.get("activityType") or entry.get("sportType") or ""
         if isinstance(sport, dict):  # some exports nest it: {"typeKey": "running"}
             sport = sport.get("typeKey") or ""
+        name = entry.get("name")
+        start, bad = _start(entry)
+        if bad is not None:
+            bad_starts.append(f"summary {number}: {bad}")
         summary.activities.append(
             GarminActivity(
-                activity_id="" if activity_id is None else str(activity_id),
-                name=str(entry.get("name") or ""),
-                sport=str(sport),
-                start_utc=_start(entry),
+                activity_id=_activity_id(entry.get("activityId")),
+                name=name if isinstance(name, str) else "",
+                sport=sport if isinstance(sport, str) else "",
+                start_utc=start,
+            )
+        )
+    if bad_starts:
+        count = len(bad_starts)
+        noun = "summary has" if count == 1 else "summaries have"
+        summary.problems.append(
+            (
+                origin,
+                f"{count} activity {noun} no usable start time (first: {bad_starts[0]}); "
+                "matched by activity id only",
             )
         )
     summary.index()
     return summary
+
+
+def _activity_id(value: object) -> str:
+    """An activity id as text: a whole number (int or digits); "" for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**30:
+        return str(value)
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 30:
+        return value.strip()
+    return ""

@@ -15,6 +15,11 @@ activity) beside an ``activities/`` folder of the uploaded files
   athlete's Strava setting) first, metres last; the last is used;
 * ``Activity ID``, ``Activity Date`` — for messages.
 
+A distance that is not a finite number from 0 to :data:`MAX_DISTANCE_KM` is
+not used (that row's distance is not checked against the file's), and one line
+per table says how many rows had one. ``Activity Date`` is kept as text for
+messages only; times and elapsed times are not read (the file's own are used).
+
 ``shoes.csv`` gives ``Shoe Brand`` and ``Shoe Model`` per ``Shoe Name``. A
 file named ``activities.csv`` without ``Filename`` and ``Activity Gear``
 columns (a spreadsheet of one's own, or an export in another language) is
@@ -28,12 +33,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from ..entry_checks import number_problem
 from ..errors import SettingsError
+from ..regular_files import MAX_TABLE_BYTES, read_regular_bytes
 
 #: Strava bulk export: one row per activity.
 STRAVA_ACTIVITIES_FILE = "activities.csv"
 #: Strava bulk export: one row per pair of shoes.
 STRAVA_SHOES_FILE = "shoes.csv"
+#: Largest distance of one activity [km] (multi-day ultra rides stay below it).
+MAX_DISTANCE_KM = 5000.0
 
 
 def file_key(name: str | PurePath) -> str:
@@ -98,6 +107,8 @@ class StravaExport:
     origin: str = ""
     member_prefix: str = ""
     manual: list[StravaActivity] = field(default_factory=list)
+    #: ``(origin, reason)`` lines about rows whose values were not used.
+    problems: list[tuple[str, str]] = field(default_factory=list)
     _by_path: dict[str, StravaActivity] = field(default_factory=dict, repr=False)
     _by_name: dict[str, StravaActivity] = field(default_factory=dict, repr=False)
     _root: Path | None = field(default=None, repr=False)
@@ -140,17 +151,31 @@ class StravaExport:
         return None
 
 
-def _number(text: str) -> float | None:
+def _number(text: str) -> float | str | None:
+    """A Distance cell as a number; None where empty; the cell itself where not a number."""
     text = text.strip().replace(",", "")
+    if not text:
+        return None
     try:
         return float(text)
     except ValueError:
-        return None
+        return text
 
 
-def csv_rows(text: str) -> list[list[str]]:
-    """The non-empty rows of CSV ``text`` (quoted fields may hold line breaks)."""
-    return [row for row in csv.reader(text.splitlines(keepends=True)) if row]
+def csv_rows(text: str, origin: str = "") -> list[list[str]]:
+    """The non-empty rows of CSV ``text`` (quoted fields may hold line breaks).
+
+    Raises
+    ------
+    SettingsError
+        The text is not CSV Python can read (a field over the size limit).
+    """
+    try:
+        return [row for row in csv.reader(text.splitlines(keepends=True)) if row]
+    except csv.Error as exc:
+        raise SettingsError(
+            origin or "(table)", "(file)", f"not a readable CSV file: {exc}"
+        ) from exc
 
 
 def decode_text(data: bytes, origin: str) -> str:
@@ -183,7 +208,7 @@ def parse_strava_export(
         None where ``activities.csv`` lacks the ``Filename`` and
         ``Activity Gear`` columns (not a Strava export).
     """
-    rows = csv_rows(activities_text)
+    rows = csv_rows(activities_text, origin)
     if not rows:
         return None
     header = [cell.strip() for cell in rows[0]]
@@ -198,7 +223,8 @@ def parse_strava_export(
     at_name = first("Activity Name")
     distances = [i for i, name in enumerate(header) if name == "Distance"]
     export = StravaExport(folder, origin=origin, member_prefix=member_prefix)
-    for row in rows[1:]:
+    bad_distances: list[str] = []
+    for number, row in enumerate(rows[1:], start=2):
         cells = row + [""] * (len(header) - len(row))
 
         def cell(index: int | None, cells: list[str] = cells) -> str:
@@ -209,7 +235,13 @@ def parse_strava_export(
             value = _number(cells[distances[-1]])
             if value is not None:
                 # Two Distance columns: the last is metres. One: Strava's display value in km.
-                distance_km = value / 1000.0 if len(distances) > 1 else value
+                km = value / 1000.0 if len(distances) > 1 and isinstance(value, float) else value
+                problem = number_problem(km, maximum=MAX_DISTANCE_KM, unit=" km")
+                if problem is None:
+                    distance_km = float(km)  # type: ignore[arg-type]
+                else:
+                    shown = cells[distances[-1]].strip()[:30]
+                    bad_distances.append(f"row {number}: Distance {shown!r}")
         activity = StravaActivity(
             activity_id=cell(at_id),
             date=cell(at_date),
@@ -223,8 +255,20 @@ def parse_strava_export(
             export.activities.append(activity)
         else:
             export.manual.append(activity)  # typed in by hand: no file, not in the timeline
+    if bad_distances:
+        count = len(bad_distances)
+        noun = "row has" if count == 1 else "rows have"
+        export.problems.append(
+            (
+                origin,
+                f"{count} {noun} a distance that is not a number from 0 to "
+                f"{MAX_DISTANCE_KM:g} km (first: {bad_distances[0]}); not used",
+            )
+        )
     if shoes_text:
-        shoe_rows = csv_rows(shoes_text)
+        shoe_rows = csv_rows(
+            shoes_text, origin.removesuffix(STRAVA_ACTIVITIES_FILE) + STRAVA_SHOES_FILE
+        )
         head = [cell.strip() for cell in shoe_rows[0]] if shoe_rows else []
         if "Shoe Name" in head or "Shoe Model" in head:
             for row in shoe_rows[1:]:
@@ -241,7 +285,7 @@ def parse_strava_export(
 
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        data = read_regular_bytes(path, MAX_TABLE_BYTES)
     except OSError as exc:
         raise SettingsError(path, "(file)", f"cannot be read: {exc.strerror or exc}") from exc
     return decode_text(data, str(path))

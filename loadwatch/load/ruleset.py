@@ -18,7 +18,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..entry_checks import number_problem
 from ..errors import SettingsError
+from ..regular_files import MAX_TABLE_BYTES, read_regular_bytes
 
 #: Severities of a finding, weakest first. ``note`` is context, never an alarm.
 SEVERITIES = ("note", "caution", "high")
@@ -172,9 +174,10 @@ class RuleSet(Mapping[str, Rule]):
 
 
 def _number(value: object, path: str, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SettingsError(path, key, f"expected a number, got {value!r}")
-    return float(value)
+    problem = number_problem(value, minimum=-math.inf)
+    if problem:
+        raise SettingsError(path, key, problem)
+    return float(value)  # type: ignore[arg-type]
 
 
 def parse_rules(data: Mapping[str, Any], path: str = "rules.toml") -> RuleSet:
@@ -242,13 +245,19 @@ def _load_cached(path: str | None) -> RuleSet:
     else:
         name = path
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = read_regular_bytes(path, MAX_TABLE_BYTES).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SettingsError(path, "(file)", "not UTF-8 text") from exc
         except OSError as exc:
             raise SettingsError(path, "(file)", f"cannot be read: {exc.strerror}") from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(name, "(file)", f"not valid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise SettingsError(name, "(file)", "not readable: nested too deeply") from exc
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise SettingsError(name, "(file)", f"not readable: {exc}") from exc
     return parse_rules(data, name)
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePath
 
+from ..entry_checks import day_problem
 from ..errors import SettingsError
 from ..exports.locate import MAX_LEVELS_UP, search_folders
 from ..exports.strava import (
@@ -40,6 +41,7 @@ from ..exports.strava import (
     path_key,
     read_strava_export,
 )
+from ..regular_files import MAX_TABLE_BYTES, read_regular_bytes
 
 __all__ = [
     "MAX_LEVELS_UP",
@@ -117,18 +119,22 @@ def read_overrides(path: Path, into: Overrides | None = None) -> Overrides:
     ------
     SettingsError
         The file cannot be read, lacks the ``file_or_date`` and ``shoe`` columns,
-        has a bad date, or lists a file or day twice.
+        has a bad date (or one before 1970 or after 2100: a typo in the year),
+        or lists a file or day twice.
     """
     out = into if into is not None else Overrides()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_regular_bytes(path, MAX_TABLE_BYTES).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(path, "(file)", f"cannot be read as UTF-8 text: {exc}") from exc
-    rows = [
-        (number, row)
-        for number, row in enumerate(csv.reader(text.splitlines()), start=1)
-        if row and any(c.strip() for c in row) and not row[0].lstrip().startswith("#")
-    ]
+    try:
+        rows = [
+            (number, row)
+            for number, row in enumerate(csv.reader(text.splitlines()), start=1)
+            if row and any(c.strip() for c in row) and not row[0].lstrip().startswith("#")
+        ]
+    except csv.Error as exc:  # a field over the size limit
+        raise SettingsError(path, "(file)", f"not a readable CSV file: {exc}") from exc
     if not rows:
         raise SettingsError(path, "(header)", "empty: expected the columns file_or_date,shoe")
     header = [cell.strip().lower() for cell in rows[0][1]]
@@ -148,6 +154,9 @@ def read_overrides(path: Path, into: Overrides | None = None) -> Overrides:
                 day = date.fromisoformat("-".join(f"{int(p):02d}" for p in key.split("-")))
             except ValueError as exc:
                 raise SettingsError(path, f"line {number}", f"{key!r} is not a date") from exc
+            problem = day_problem(day)
+            if problem is not None:
+                raise SettingsError(path, f"line {number}", problem)
             if day in out.by_day:
                 raise SettingsError(path, f"line {number}", f"{day} is listed twice")
             out.by_day[day] = Override(None, day, shoe, number)
