@@ -3,7 +3,13 @@
 Exit codes: 0 success (unreadable files are listed on stderr and skipped);
 1 an error that stopped the command (bad settings, unreadable rules);
 2 a usage error (e.g. the path does not exist);
-3 ``check --fail-on`` found a finding of that severity or worse.
+3 ``check --fail-on`` found a finding of that severity or worse;
+130 interrupted (Ctrl-C).
+
+Everything printed goes through :func:`loadwatch.cli_guard.echo`, which shows
+control characters and escape sequences from file names, titles and settings as
+visible escapes; without ``--debug`` no error shows a traceback (the group is a
+:class:`loadwatch.cli_guard.GuardedGroup`).
 """
 
 from __future__ import annotations
@@ -23,12 +29,16 @@ import click
 
 from . import __version__
 from .cache import cache_info, clear_cache
+from .cli_guard import Day, GuardedGroup, capped_jobs
+from .cli_guard import echo as _echo
 from .errors import LoadwatchError
 from .findings_table import FINDING_FIELDS, finding_records
 from .load.ruleset import ALARMS, SEVERITIES
+from .output_files import check_report_path
 from .report import summary_text, write_report
 from .rules import check as check_findings
 from .rules import weekly_load
+from .safe_text import json_finite, json_terminal_safe, one_line
 from .settings import UNITS, WEEK_STARTS, SettingsOverride
 from .shoes import SHOE_FIELDS, shoe_records, shoe_table, shoe_text
 from .tables import (
@@ -60,7 +70,7 @@ class _State:
 def _fail(exc: BaseException) -> None:
     if _State.debug:
         raise exc
-    raise click.ClickException(str(exc)) from exc
+    raise click.ClickException(one_line(str(exc))) from exc
 
 
 @dataclass(frozen=True)
@@ -133,16 +143,16 @@ def _import(selection: Selection) -> ImportResult:
         lines = [line for line in lines if not line.startswith("warning: ")]
         lines.append(f"{len(warnings)} activities were read with warnings (--verbose lists them)")
     for line in lines:
-        click.echo(line, err=True)
+        _echo(one_line(line), err=True)
     if _State.debug:
         for problem in report.errors:
             if problem.error is not None:
-                click.echo("".join(traceback.format_exception(problem.error)), err=True)
+                _echo("".join(traceback.format_exception(problem.error)), err=True)
             elif problem.trace:
-                click.echo(problem.trace, err=True)
-    click.echo(report.summary(), err=True)
+                _echo(problem.trace, err=True)
+    _echo(report.summary(), err=True)
     if _State.verbose:
-        click.echo(
+        _echo(
             f"{report.files_decoded} files decoded, {report.files_from_cache} from the cache"
             + ("" if selection.cache else " (--no-cache)"),
             err=True,
@@ -193,12 +203,13 @@ def _week_kept(selection: Selection, week_start: str) -> bool:
 def _emit(
     records: list[dict[str, Any]], fields: tuple[str, ...], fmt: str | None, text: Callable
 ) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+    if fmt == "json":  # strict JSON: NaN and infinities are null
+        data = json.dumps(json_finite(records), indent=2, ensure_ascii=False, allow_nan=False)
+        _echo(json_terminal_safe(data))
     elif fmt == "csv":
-        click.echo(records_to_csv(records, fields), nl=False)
+        _echo(records_to_csv(records, fields), nl=False)
     else:
-        click.echo(text())
+        _echo(text())
 
 
 def _formats(func: Callable) -> Callable:
@@ -235,10 +246,10 @@ def _selection(func: Callable) -> Callable:
         click.option("--units", type=click.Choice(UNITS), help="Distances in text output."),
         click.option(
             "--since",
-            type=click.DateTime(["%Y-%m-%d"]),
+            type=Day(),
             help="Show from this local date (earlier runs still count as history).",
         ),
-        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Show up to this date."),
+        click.option("--until", type=Day(), help="Show up to this date."),
         click.option(
             "--no-cache",
             "no_cache",
@@ -249,7 +260,8 @@ def _selection(func: Callable) -> Callable:
             "--jobs",
             type=click.IntRange(min=1),
             metavar="N",
-            help="Processes that decode files (default: one per core; 1: this process only).",
+            help="Processes that decode files (default and most: one per core; 1: this "
+            "process only).",
         ),
         click.option(
             "--engine",
@@ -283,7 +295,7 @@ def _selection(func: Callable) -> Callable:
             since=since.date() if since else None,
             until=until.date() if until else None,
             cache=not kwargs.pop("no_cache"),
-            jobs=kwargs.pop("jobs"),
+            jobs=capped_jobs(kwargs.pop("jobs")),
             engine=engine,
             scheduler=scheduler,
         )
@@ -298,7 +310,7 @@ def _units(result: ImportResult) -> dict[str, str]:
     return {name: settings.units for name, settings in result.settings.items()}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="loadwatch")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.option("-v", "--verbose", is_flag=True, help="List every import warning.")
@@ -403,7 +415,8 @@ def check(selection: Selection, fmt: str | None, fail_on: str | None, notes: boo
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("report.html"),
     show_default=True,
-    help="The HTML file to write: one self-contained file (charts inline) that opens offline.",
+    help="The HTML file to write: one self-contained file (charts inline) that opens offline. "
+    "Only a new file or an earlier loadwatch report is written, never an input.",
 )
 def report(selection: Selection, output: Path) -> None:
     """A short summary here, and one HTML report to open offline or mail.
@@ -421,6 +434,10 @@ def report(selection: Selection, output: Path) -> None:
 
         loadwatch report sample_data/ -o avery.html
     """
+    try:  # before the import: a refused path costs no time, and nothing is written
+        check_report_path(output, [selection.path])
+    except LoadwatchError as exc:
+        _fail(exc)
     result = _import(selection)
     try:
         findings = check_findings(result)
@@ -428,8 +445,8 @@ def report(selection: Selection, output: Path) -> None:
         text = summary_text(result, findings, as_of=selection.until)
     except LoadwatchError as exc:
         _fail(exc)
-    click.echo(text)
-    click.echo(f"Report written to {written}")
+    _echo(text)
+    _echo(f"Report written to {one_line(str(written))}")
 
 
 @main.command()
@@ -485,8 +502,8 @@ def cache_info_command() -> None:
         loadwatch cache info
     """
     info = cache_info()
-    click.echo(f"cache folder: {info.folder}")
-    click.echo(f"{info.files} cache files, {_size(info.size_bytes)}")
+    _echo(f"cache folder: {one_line(str(info.folder))}")
+    _echo(f"{info.files} cache files, {_size(info.size_bytes)}")
 
 
 @cache_group.command("clear")
@@ -499,7 +516,7 @@ def cache_clear_command() -> None:
     """
     info = clear_cache()
     freed = _size(info.size_bytes)
-    click.echo(f"removed {info.files} cache files from {info.folder}: {freed} freed")
+    _echo(f"removed {info.files} cache files from {one_line(str(info.folder))}: {freed} freed")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,14 +3,19 @@
 Work goes out in chunks (never a process per file); at most two chunks per
 worker are in flight, so a lazy stream of zip members never fills memory.
 Workers are fresh processes that inherit nothing: forked from a fork server
-that has loadwatch loaded (Linux), or spawned.
+that has loadwatch loaded (Linux), or spawned. Workers ignore Ctrl-C (SIGINT
+goes to the whole process group) and it waits while a worker starts: the
+parent alone gets KeyboardInterrupt; the pool then cancels the chunks not
+started (the CLI also ends the workers at once: :func:`stop_workers`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 import types
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -26,6 +31,8 @@ POOL_MIN_BYTES = 16 * 1024**2
 #: Most work items sent to a worker at once, and most bytes of zip members in one send.
 CHUNK_MAX_ITEMS = 16
 CHUNK_MAX_BYTES = 32 * 1024 * 1024
+#: Most worker processes, whatever ``jobs`` asks for.
+MAX_WORKERS = 32
 
 #: ``(shared argument, items, tags)``: the worker gets the first two, the tags stay here.
 Chunk = tuple[Any, list[Any], list[Any]]
@@ -33,9 +40,12 @@ Worker = Callable[[Any, list[Any]], list[Any]]
 
 
 def default_jobs() -> int:
-    """The number of cores this process may use."""
+    """The number of cores this process may use (its CPU affinity), at least 1."""
+    process_cpu_count = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if process_cpu_count is not None:
+        return process_cpu_count() or 1
     try:
-        return len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0)) or 1
     except AttributeError:  # macOS, Windows
         return os.cpu_count() or 1
 
@@ -45,12 +55,13 @@ def pool_plan(n_items: int, n_bytes: int, jobs: int | None) -> tuple[int, int]:
 
     ``jobs=None`` uses every core, but only where the work outweighs starting
     the pool (:data:`POOL_MIN_FILES` and :data:`POOL_MIN_BYTES`); an explicit
-    ``jobs`` above 1 needs only :data:`POOL_MIN_FILES` items.
+    ``jobs`` above 1 needs only :data:`POOL_MIN_FILES` items. Never more than
+    :data:`MAX_WORKERS` processes.
     """
     import multiprocessing
 
     auto = jobs is None
-    jobs = default_jobs() if jobs is None else jobs
+    jobs = min(default_jobs() if jobs is None else jobs, MAX_WORKERS)
     if multiprocessing.current_process().daemon:  # e.g. a Dask worker: no children allowed
         return 0, 0
     if jobs <= 1 or n_items < POOL_MIN_FILES or (auto and n_bytes < POOL_MIN_BYTES):
@@ -79,6 +90,82 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
+def stop_workers(timeout_s: float = 5.0) -> None:
+    """End every worker process this process started, at once (after Ctrl-C).
+
+    Workers ignore Ctrl-C and would finish their chunk; a command that was
+    interrupted wants none of their results. Killed workers print nothing,
+    and a pool whose workers are gone shuts down at once.
+    """
+    import multiprocessing
+
+    children = multiprocessing.active_children()
+    for child in children:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            child.kill()
+    for child in children:
+        with contextlib.suppress(OSError, ValueError, AttributeError, AssertionError):
+            child.join(timeout_s)
+
+
+def _ignore_interrupts() -> None:
+    """In each worker: Ctrl-C is the parent's to handle (no traceback per worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()  # signal handlers live there
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Processes started in here ignore Ctrl-C from their first instruction.
+
+    An ignored signal stays ignored across ``exec``: the fork server cannot
+    print a traceback while it imports loadwatch, and the workers it forks
+    ignore Ctrl-C too. (A Ctrl-C in the few milliseconds this takes is lost.)
+    """
+    if not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """A Ctrl-C while worker processes start acts right after, not half-way through.
+
+    Interrupted half-way, a worker would be left out of the pool's list: never
+    stopped, it would outlive this process.
+    """
+    if not _in_main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, None)  # the default handler raises KeyboardInterrupt
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    context = _context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        with _interrupts_ignored():
+            forkserver.ensure_running()
+    with _interrupts_held():
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
+
+
 @contextlib.contextmanager
 def _without_main() -> Iterator[None]:
     """Start worker processes without the user's main script.
@@ -98,7 +185,7 @@ def _without_main() -> Iterator[None]:
 
 
 def _submit(pool: ProcessPoolExecutor, worker: Worker, shared: Any, items: list[Any]) -> Future:
-    with _without_main():  # processes start inside submit
+    with _without_main(), _interrupts_held():  # processes start inside submit
         return pool.submit(worker, shared, items)
 
 
@@ -107,7 +194,7 @@ def _drive(
 ) -> Generator[tuple[Any, Any], None, list[Chunk] | None]:
     """Run chunks in one pool; return the chunks lost if the pool broke (None: no pool)."""
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=_context())
+        pool = _new_pool(workers)
     except (OSError, ImportError, NotImplementedError, ValueError):
         return None  # no worker processes on this system
     pending: dict[Future, Chunk] = {}
@@ -136,14 +223,14 @@ def _drive(
                 yield from zip(chunk[2], results, strict=True)
             if lost:
                 return lost + list(pending.values())
-    finally:
+    finally:  # also on Ctrl-C: the chunks running finish, the others are cancelled
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _alone(worker: Worker, shared: Any, items: list[Any]) -> list[Any] | BaseException:
     """Items in a process of their own: the results, or why that process failed."""
     try:
-        with ProcessPoolExecutor(1, mp_context=_context()) as pool:
+        with _new_pool(1) as pool:
             return _submit(pool, worker, shared, items).result()
     except Exception as exc:
         return exc

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from .safe_text import neutralise_csv_cell
+
 #: Fields of ``loadwatch activities --json``, in order.
 ACTIVITY_FIELDS = (
     "athlete",
@@ -110,6 +112,12 @@ def week_records(weeks: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def records_to_csv(records: list[dict[str, Any]], fields: tuple[str, ...]) -> str:
-    """CSV text (header + rows) of JSON-ready records."""
-    frame = pd.DataFrame(records, columns=list(fields))
+    """CSV text (header + rows) of JSON-ready records.
+
+    Every text cell that a spreadsheet would run as a formula (it starts with
+    ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a leading ``'``
+    (:func:`loadwatch.safe_text.neutralise_csv_cell`); numbers stay numbers.
+    """
+    safe = [{name: neutralise_csv_cell(value) for name, value in r.items()} for r in records]
+    frame = pd.DataFrame(safe, columns=list(fields))
     return frame.to_csv(index=False, lineterminator="\n")

@@ -1,7 +1,9 @@
 """Plain-text tables for the terminal: activities, weeks and findings.
 
 Distances follow each athlete's ``units`` setting (km or mi); JSON and CSV
-output always keep the documented ``*_km`` fields.
+output always keep the documented ``*_km`` fields. Names from files (athlete,
+sport, file) are shown with control characters escaped, so one row stays one
+line whatever a name holds (:func:`loadwatch.safe_text.one_line`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .report import medical
+from .safe_text import one_line
 
 KM_PER_MILE = 1.609344
 WIDTH = 88
@@ -54,13 +57,13 @@ def activities_text(records: list[dict[str, Any]], units: str | Mapping[str, str
         f"{'ascent':>6}  file"
     ]
     for r in records:
-        sport = r["sport"] if r["is_run"] else f"({r['sport']})"
+        sport = one_line(r["sport"]) if r["is_run"] else f"({one_line(r['sport'])})"
         ascent = "-" if r["ascent_m"] is None else f"{r['ascent_m']:.0f}"
         dist = _distance(r["distance_km"], _units_of(units, r["athlete"]))
         lines.append(
-            f"{r['athlete'][:14]:<14} {r['start_local'][:16].replace('T', ' '):<16} "
+            f"{one_line(r['athlete'])[:14]:<14} {r['start_local'][:16].replace('T', ' '):<16} "
             f"{sport[:10]:<10} {dist:>7} {duration_text(r['duration_s']):>6} {ascent:>6}  "
-            f"{Path(r['file']).name}"
+            f"{one_line(Path(r['file']).name)}"
         )
     return "\n".join(lines)
 
@@ -78,7 +81,8 @@ def weeks_text(records: list[dict[str, Any]], units: str | Mapping[str, str] = "
         unit = _units_of(units, r["athlete"])
         scale = 1 / KM_PER_MILE if unit == "mi" else 1.0
         lines.append(
-            f"{r['athlete'][:14]:<14} {r['week_start']:<10} {r['distance_km'] * scale:>7.1f} "
+            f"{one_line(r['athlete'])[:14]:<14} {r['week_start']:<10} "
+            f"{r['distance_km'] * scale:>7.1f} "
             f"{r['runs']:>4} {duration_text(r['duration_s']):>6} {r['ascent_m'] or 0:>6.0f} "
             f"{(r['longest_run_km'] or 0) * scale:>7.1f} {(r['fast_km'] or 0) * scale:>5.1f}"
         )
@@ -95,7 +99,8 @@ def findings_text(records: list[dict[str, Any]]) -> str:
         lines.append("No too-much-too-soon warnings.")
     for r in alarms:
         lines.append(
-            f"{_MARK[r['severity']]:<7} {r['date']}  {r['athlete']}  {r['rule']} ({r['evidence']})"
+            f"{_MARK[r['severity']]:<7} {r['date']}  {one_line(r['athlete'])}  {r['rule']} "
+            f"({r['evidence']})"
         )
         lines.append(
             textwrap.fill(r["message"], WIDTH, initial_indent=indent, subsequent_indent=indent)
@@ -111,7 +116,7 @@ def findings_text(records: list[dict[str, Any]]) -> str:
         lines.append("")
     if notes:
         lines.append(f"Notes ({len(notes)}):")
-        lines += [f"  {r['date']}  {r['athlete']}  {r['rule']}" for r in notes]
+        lines += [f"  {r['date']}  {one_line(r['athlete'])}  {r['rule']}" for r in notes]
         lines.append("")
     lines.append(textwrap.fill(medical.ONE_LINE, WIDTH))
     return "\n".join(lines)

@@ -65,6 +65,7 @@ from .exports import ExportTables, apply_export_tables, find_export_tables
 from .importers.archives import is_archive_name, iter_archive
 from .importers.discover import FileData, parse_file_data, read_file_data
 from .pool import CHUNK_MAX_BYTES, Chunk, pool_plan, run_pool
+from .safe_text import one_line
 from .settings import AthleteSettings, SettingsOverride
 from .timeline_rows import (
     COLUMNS,
@@ -121,8 +122,12 @@ class FileProblem:
     trace: str = field(default="", compare=False, repr=False)
 
     def line(self) -> str:
-        """``file: what is wrong`` on one line."""
-        return f"{self.source}: {self.reason}"
+        """``file: what is wrong`` on one line, whatever the file name holds.
+
+        Control characters (a newline or an escape sequence in a file name) are
+        shown as escapes (:func:`loadwatch.safe_text.one_line`).
+        """
+        return one_line(f"{self.source}: {self.reason}")
 
 
 @dataclass
@@ -258,6 +263,10 @@ def _decode_item(item: _Item, athlete: str, settings: AthleteSettings) -> FileOu
         part.laps.append(_lap_rows(act, athlete, row["activity_id"]))
         part.profiles.append(act.speed_profile_m)
         part.problems += [("warnings", FileProblem(source, "partial", n)) for n in act.notes]
+        # What the row's own checks found (implausible distance, speed or times).
+        part.problems += [
+            ("warnings", FileProblem(source, "implausible", note)) for note in row.pop("checks", ())
+        ]
     return part
 
 
@@ -439,6 +448,9 @@ def _finish(
     sources = [str(p) for p in athlete.files]
     table = plan.store.combined(plan.entries)
     plan.store.save(plan.entries, table)
+    if plan.store.write_error:
+        where = str(plan.store.path.parent) if plan.store.path else "cache"
+        report.warnings.append(FileProblem(where, "cache", plan.store.write_error))
     report.files_seen += sum(table.column("files_seen").to_pylist())
     report.files_read += sum(table.column("files_read").to_pylist())
     n_problems = table.column("problems").combine_chunks().value_lengths().to_pylist()
@@ -554,6 +566,8 @@ def import_athletes(
     todo: list[_Pending] = []
     for folder in athletes:
         plan, pending = _plan(folder, directory, report, tick)
+        # Folders and special files met while finding this athlete's files.
+        report.errors += [_problem(problem) for problem in folder.problems]
         plans.append(plan)
         todo += pending
     _decode(todo, jobs, tick)

@@ -24,6 +24,7 @@ module          what
 ``roster``      the coach's index, riskiest first
 ``summary``     the terminal summary (:func:`summary_text`)
 ``medical``     the fixed "not medical advice" block (red flags)
+``limits``      how much a report shows at most (caps), and names made safe to show
 ==============  ==============================================================
 """
 

@@ -35,6 +35,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ..load.ruleset import NOTE_IDS, RULE_IDS
+from .limits import LABEL_CHARS, SHOE_CHART_MAX, SHOES_COMMAND, clean, more, pairs_shown
 from .model import KM_PER_MI, SHOE_LINES_MI
 
 #: Colours by meaning (Okabe–Ito).
@@ -139,13 +140,11 @@ def _centres(week_start: pd.Series) -> np.ndarray:
     return (pd.to_datetime(week_start) + pd.Timedelta(days=3.5)).to_numpy()
 
 
-def _text(value: object, limit: int = 26) -> str:
-    """Untrusted text for matplotlib, at most ``limit`` characters (``$`` would start
+def _text(value: object, limit: int = LABEL_CHARS) -> str:
+    """Untrusted text for matplotlib: one line without control characters, at most
+    ``limit`` characters (:func:`~loadwatch.report.limits.clean`; ``$`` would start
     mathtext)."""
-    text = str(value)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text.replace("$", r"\$")
+    return clean(value, limit).replace("$", r"\$")
 
 
 def weekly_distance_chart(
@@ -408,6 +407,7 @@ def shoe_chart(
     *,
     units: str = "km",
     lines_mi: Sequence[float] = SHOE_LINES_MI,
+    limit: int = SHOE_CHART_MAX,
     ax: Axes | None = None,
 ) -> Figure:
     """Distance per pair of shoes against the 300 and 500 mile reminder lines.
@@ -421,6 +421,9 @@ def shoe_chart(
         ``km`` or ``mi`` for the axis.
     lines_mi
         The reminder lines [mi] (the ``shoe-mileage`` bands).
+    limit
+        Pairs drawn at most: those in use, then past the lines, then the most worn
+        (:func:`~loadwatch.report.limits.pairs_shown`); the title says how many more.
     ax
         Draw into this Axes instead of a new figure.
 
@@ -430,6 +433,8 @@ def shoe_chart(
         A bar per pair coloured by its status (high past the upper line, caution
         past the lower one), runs with no pair in grey, pairs no longer in use pale.
     """
+    shoes, hidden = pairs_shown(shoes, limit) if not shoes.empty else (shoes, 0)
+    shoes = shoes.reset_index(drop=True)
     rows = max(len(shoes), 1)
     figure, ax = _axes(ax, 1.3 + 0.4 * rows)
     _style(ax, "Shoe mileage against the 300 and 500 mile lines", "")
@@ -468,6 +473,10 @@ def shoe_chart(
     ax.set_xlim(0, max(np.nanmax(values), max(lines_mi) * factor) * 1.15)
     ax.set_ylim(-0.8, len(shoes) - 0.4)
     ax.set_xlabel(units, fontsize=9)
+    if hidden:
+        ax.set_xlabel(
+            f"{units}; {more(hidden, 'pairs', SHOES_COMMAND).replace('`', '')}", fontsize=9
+        )
     return figure
 
 

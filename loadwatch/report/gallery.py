@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from ..plots import mark_injuries
 from ..rules import findings_frame
 from . import charts
+from .limits import NAME_CHARS, SHOE_CHART_MAX, clean, more, pairs_shown
 from .model import SHOE_LINES_MI, AthleteView, ReportData, distance
 
 #: Chart keys, in report order, and their titles (the start of each alt text).
@@ -139,11 +140,12 @@ def _alts(view: AthleteView) -> dict[str, str]:
         ),
     }
     if view.shoes is not None:
-        pairs = view.shoes[view.shoes["shoe"].notna()]
+        shown, hidden = pairs_shown(view.shoes, SHOE_CHART_MAX)
+        pairs = shown[shown["shoe"].notna()]
         alts["shoes"] = "; ".join(
-            f"{name}: {distance(km, units, 0)}" for name, km in zip(
+            [f"{clean(name, NAME_CHARS)}: {distance(km, units, 0)}" for name, km in zip(
                 pairs["shoe"], pairs["distance_km"], strict=True
-            )
+            )] + ([more(hidden, "pairs")] if hidden else [])
         ) or "no pairs tracked"  # fmt: skip
     return alts
 

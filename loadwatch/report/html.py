@@ -4,7 +4,9 @@ The page opens offline and can be mailed: charts are PNG ``data:`` URIs, the
 CSS is a short inline ``<style>``, there is no JavaScript and no link to any
 other host. Every text that comes from a file — athlete, activity, shoe and
 file names, and the messages that quote them — goes through
-:func:`html.escape`, so an activity named ``<script>…`` shows as text.
+:func:`html.escape`, so an activity named ``<script>…`` shows as text; control
+characters show as ``\\x1b``, and long names and lists are cut to the caps of
+:mod:`loadwatch.report.limits`, saying how many more there are.
 
 Reading order, for a runner with ten seconds: what is risky now, since when,
 and what to do this week; the latest week and shoes due; the red flags that
@@ -15,7 +17,6 @@ source, evidence label, what to do next), recent weeks and runs, and the rules.
 from __future__ import annotations
 
 import base64
-import html
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,10 +24,27 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
-from ..errors import LoadwatchError
 from ..load.ruleset import Finding, RuleSet
+from ..output_files import check_report_path, generator_meta, write_text_atomic
 from ..timeline import ImportResult
 from . import medical, roster
+from .limits import (
+    CHARTED_ATHLETES_MAX,
+    CHECK_COMMAND,
+    NAME_CHARS,
+    NOTE_DATES_MAX,
+    PROBLEM_LINES_MAX,
+    RUN_ROWS_MAX,
+    SHOE_TABLE_MAX,
+    SHOES_COMMAND,
+    SHOES_DUE_MAX,
+    TEXT_CHARS,
+    WARNING_CARDS_MAX,
+    html_name,
+    html_text,
+    more,
+    pairs_shown,
+)
 from .model import (
     KM_PER_MI,
     OPEN_DAYS,
@@ -85,11 +103,17 @@ margin:.4em 0}dl.facts dt{font-weight:700;color:#444}dl.facts dd{margin:0}
 __all__ = ["EVIDENCE_GLOSS", "render_html", "write_report"]
 
 
-def esc(value: object) -> str:
-    """``value`` as HTML text (quotes escaped too); missing values as an empty string."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return html.escape(str(value), quote=True)
+def esc(value: object, limit: int | None = TEXT_CHARS) -> str:
+    """``value`` as HTML text (quotes escaped too, control characters shown as ``\\x1b``),
+    at most ``limit`` characters; missing values as an empty string
+    (:func:`~loadwatch.report.limits.html_text`)."""
+    return html_text(value, limit)
+
+
+def _more(hidden: int, what: str, where: str | None = None, tag: str = "p") -> str:
+    """``<p class="small">N more … not shown (see <code>…</code>)</p>``, or nothing."""
+    text = more(hidden, what, where)
+    return f'<{tag} class="small more">{_code(esc(text))}</{tag}>' if text else ""
 
 
 def _code(escaped: str) -> str:
@@ -136,7 +160,7 @@ def _finding_card(finding: Finding, view: AthleteView, data: ReportData) -> str:
     shoe = getattr(finding, "shoe", None)
     todo_html = f'<p class="todo"><strong>What to do next:</strong> {esc(todo)}</p>' if todo else ""
     evidence = EVIDENCE_GLOSS.get(finding.evidence, finding.evidence)
-    shoe_row = f"<dt>Shoe</dt><dd>{esc(shoe)}</dd>" if shoe else ""
+    shoe_row = f"<dt>Shoe</dt><dd>{html_name(shoe)}</dd>" if shoe else ""
     return (
         f'<article class="finding {esc(finding.severity)}" data-rule="{esc(finding.rule)}" '
         f'data-finding="{esc(finding.rule)}">'
@@ -158,11 +182,15 @@ def _note_card(notes: list[Finding], view: AthleteView, data: ReportData) -> str
     what, todo = split_message(latest.message)
     rule = data.rule(latest.rule)
     cite = rule.short if rule is not None else latest.source
+    dated = sorted(notes, key=lambda f: f.date)
+    hidden = max(len(dated) - NOTE_DATES_MAX, 0)
     items = ", ".join(
         f'<span data-finding="{esc(f.rule)}">{f.date.isoformat()}: '
         f"{esc(_number(f.value, f.unit, view.units))}</span>"
-        for f in sorted(notes, key=lambda f: f.date)
+        for f in dated[hidden:]
     )
+    if hidden:
+        items = f"{_code(esc(more(hidden, 'earlier notes', CHECK_COMMAND)))}: … {items}"
     todo_html = f'<p class="todo"><strong>What to do next:</strong> {esc(todo)}</p>' if todo else ""
     return (
         f'<article class="finding note" data-rule="{esc(latest.rule)}">'
@@ -207,11 +235,13 @@ def _verdict(view: AthleteView, data: ReportData) -> str:
     due = view.shoes_due()
     if due is not None:
         shoes = "; ".join(
-            f"{esc(row.shoe)} {esc(distance(row.distance_km, units, 0))} "
+            f"{html_name(row.shoe)} {esc(distance(row.distance_km, units, 0))} "
             f"({'past 500 mi' if row.status == 'high' else 'past 300 mi'})"
-            for row in due.itertuples(index=False)
+            for row in due.head(SHOES_DUE_MAX).itertuples(index=False)
         )
-        parts.append(f"<p><strong>Shoes due:</strong> {shoes or 'none'}.</p>")
+        if len(due) > SHOES_DUE_MAX:
+            shoes += f"; {esc(more(len(due) - SHOES_DUE_MAX, 'pairs due', SHOES_COMMAND))}"
+        parts.append(f"<p><strong>Shoes due:</strong> {_code(shoes) or 'none'}.</p>")
     history = view.alarms
     if history:
         first = min(f.date for f in history)
@@ -262,21 +292,23 @@ def _runs_table(view: AthleteView) -> str:
     recent = view.timeline[view.timeline["start_local"] >= start].sort_values("start_local")
     if recent.empty:
         return f"<p>No activities in the {RECENT_DAYS} days to {view.as_of}.</p>"
+    shown = recent[::-1].head(RUN_ROWS_MAX)
     rows = []
-    for row in recent[::-1].itertuples(index=False):
+    for row in shown.itertuples(index=False):
         minutes = round(row.duration_s / 60) if pd.notna(row.duration_s) else None
         time = f"{minutes // 60}:{minutes % 60:02d}" if minutes is not None else "-"
         sport = row.sport if row.is_run else f"{row.sport} (not running)"
         rows.append(
-            f"<tr><td>{pd.Timestamp(row.start_local):%Y-%m-%d %H:%M}</td><td>{esc(row.name)}</td>"
-            f"<td>{esc(sport)}</td>"
+            f"<tr><td>{pd.Timestamp(row.start_local):%Y-%m-%d %H:%M}</td>"
+            f"<td>{html_name(row.name)}</td><td>{html_name(sport)}</td>"
             f'<td class="num">{esc(distance(row.distance_km, view.units, 2))}</td>'
-            f'<td class="num">{time}</td><td>{esc(Path(str(row.file)).name)}</td></tr>'
+            f'<td class="num">{time}</td><td>{html_name(Path(str(row.file)).name)}</td></tr>'
         )
     return (
         "<table><thead><tr><th>local start</th><th>name</th><th>sport</th>"
         "<th class=num>distance</th><th class=num>time</th><th>file</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
+        + _more(len(recent) - len(shown), "earlier activities of these days")
     )
 
 
@@ -291,12 +323,13 @@ def _shoes_table(view: AthleteView) -> str:
     def day(value: object) -> str:
         return "-" if pd.isna(value) else f"{pd.Timestamp(value).date()}"
 
+    shown, hidden = pairs_shown(view.shoes, SHOE_TABLE_MAX)
     rows = []
-    for row in view.shoes.itertuples(index=False):
+    for row in shown.itertuples(index=False):
         name = "runs with no pair" if row.shoe is None else row.shoe
         use = "in use" if row.in_use else ("-" if row.shoe is None else "not in use")
         rows.append(
-            f'<tr class="{esc(row.status if row.in_use else "")}"><td>{esc(name)}</td>'
+            f'<tr class="{esc(row.status if row.in_use else "")}"><td>{html_name(name)}</td>'
             f'<td class="num">{esc(distance(row.distance_km, view.units, 0))}</td>'
             f'<td class="num">{row.distance_mi:.0f} mi</td><td class="num">{int(row.runs)}</td>'
             f"<td>{esc(row.status or '-')}</td><td>{use}</td><td>{day(row.last_run)}</td>"
@@ -307,7 +340,8 @@ def _shoes_table(view: AthleteView) -> str:
         "<th class=num>miles</th><th class=num>runs</th><th>status</th><th>use</th>"
         "<th>last run</th><th>300 mi</th><th>500 mi</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
-        '<p class="small">300 mi / 500 mi: the day the pair passed the line, or when it will '
+        + _more(hidden, "pairs", SHOES_COMMAND)
+        + '<p class="small">300 mi / 500 mi: the day the pair passed the line, or when it will '
         "at its recent use. A replacement reminder, not an injury risk.</p>"
     )
 
@@ -316,8 +350,15 @@ def _details(view: AthleteView, data: ReportData, number: int) -> str:
     from .gallery import athlete_charts  # matplotlib: loaded only to draw
 
     parts = ["<h3>Charts</h3>"]
-    charts = athlete_charts(view, data) if not view.runs.empty else []
-    if not charts:
+    drawn = number <= CHARTED_ATHLETES_MAX
+    charts = athlete_charts(view, data) if drawn and not view.runs.empty else []
+    if not drawn:
+        parts.append(
+            f"<p>Charts are drawn for the {CHARTED_ATHLETES_MAX} riskiest athletes of a roster; "
+            f"<code>loadwatch report PATH --athlete &quot;{esc(view.name, NAME_CHARS)}&quot;"
+            "</code> draws this athlete's.</p>"
+        )
+    elif not charts:
         parts.append("<p>No runs yet, so no charts.</p>")
     for chart in charts:
         encoded = base64.b64encode(chart.png).decode("ascii")
@@ -329,7 +370,9 @@ def _details(view: AthleteView, data: ReportData, number: int) -> str:
         )
     alarms = sorted(view.alarms, key=lambda f: f.date, reverse=True)
     parts.append(f"<h3>Every warning, newest first ({len(alarms)})</h3>")
-    parts += [_finding_card(f, view, data) for f in alarms] or ["<p>No warnings.</p>"]
+    shown = alarms[:WARNING_CARDS_MAX]
+    parts += [_finding_card(f, view, data) for f in shown] or ["<p>No warnings.</p>"]
+    parts.append(_more(len(alarms) - len(shown), "earlier warnings", CHECK_COMMAND))
     if view.notes:
         parts.append(f"<h3>Notes: context, not warnings ({len(view.notes)})</h3>")
         by_rule: dict[str, list[Finding]] = {}
@@ -364,15 +407,16 @@ def _rules_section(data: ReportData) -> str:
     return "".join(parts)
 
 
-def _problems(result: ImportResult) -> str:
+def _problems(result: ImportResult, injury_problems: list[str]) -> str:
     report = result.report
-    if not report.errors:
+    lines = [p.line() for p in report.errors] + injury_problems
+    if not lines:
         return ""
-    items = "".join(f"<li>{esc(p.line())}</li>" for p in report.errors[:20])
-    more = f"<li>and {len(report.errors) - 20} more</li>" if len(report.errors) > 20 else ""
+    shown = lines[:PROBLEM_LINES_MAX]
+    items = "".join(f"<li>{esc(line, TEXT_CHARS)}</li>" for line in shown)
+    rest = _more(len(lines) - len(shown), "files", tag="li")
     return (
-        f"<h3>Files that could not be read ({len(report.errors)})</h3>"
-        f'<ul class="small">{items}{more}</ul>'
+        f'<h3>Files that could not be read ({len(lines)})</h3><ul class="small">{items}{rest}</ul>'
     )
 
 
@@ -382,7 +426,7 @@ def render(data: ReportData) -> str:
     who = names[0] if len(names) == 1 else f"{len(names)} athletes"
     as_of = data.as_of.isoformat() if data.as_of else "no activities"
     body = [
-        f"<header><h1>loadwatch report: {esc(who)}</h1>"
+        f"<header><h1>loadwatch report: {html_name(who)}</h1>"
         f'<p class="meta">As of {esc(as_of)} (the last activity) &middot; '
         f"{esc(data.result.report.summary())} &middot; loadwatch {esc(__version__)}. "
         "Findings describe groups of runners in studies; they do not predict your injury."
@@ -394,7 +438,7 @@ def render(data: ReportData) -> str:
     for number, view in enumerate(data.athletes, start=1):
         section = [f'<section class="athlete" id="athlete-{number}">']
         if data.is_roster:
-            section.append(f"<h2>{number}. {esc(view.name)}</h2>")
+            section.append(f"<h2>{number}. {html_name(view.name)}</h2>")
         section.append(_verdict(view, data))
         if not data.is_roster:
             section.append(medical.html_block())
@@ -402,12 +446,13 @@ def render(data: ReportData) -> str:
         section.append("</section>")
         body.append("".join(section))
     body.append(_rules_section(data))
-    body.append(_problems(data.result))
+    body.append(_problems(data.result, data.injury_problems))
     page_class = "roster" if data.is_roster else "single"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"{generator_meta(__version__)}"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>loadwatch report: {esc(who)}</title><style>{_CSS}</style></head>"
+        f"<title>loadwatch report: {esc(who, NAME_CHARS)}</title><style>{_CSS}</style></head>"
         f'<body class="{page_class}">{"".join(body)}</body></html>\n'
     )
 
@@ -445,6 +490,12 @@ def write_report(
 ) -> Path:
     """Write the self-contained HTML report of an import to ``path`` (UTF-8).
 
+    The path is checked first (:func:`loadwatch.output_files.check_report_path`):
+    it must end in ``.html`` or ``.htm``, must not be one of the files read,
+    a link or a device, and an existing file there is replaced only if it is
+    a loadwatch report. The page is written to a temporary file beside it and
+    renamed into place, so a failure (a full disk) leaves the old report intact.
+
     Returns
     -------
     Path
@@ -452,15 +503,18 @@ def write_report(
 
     Raises
     ------
-    LoadwatchError
-        The file cannot be written (one line naming it and the reason).
+    OutputFileError
+        The path is refused, or the file cannot be written (one line naming
+        it and the reason); nothing is written.
     """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise LoadwatchError(f"{path}: cannot write the report: its folder does not exist")
+    path = check_report_path(path, _input_files(result))
     page = render_html(result, findings, rules, as_of=as_of)
-    try:
-        path.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise LoadwatchError(f"{path}: cannot write the report: {exc.strerror}") from exc
-    return path
+    return write_text_atomic(path, page, encoding="utf-8", what="the report")
+
+
+def _input_files(result: ImportResult) -> set[str]:
+    """Every file an import read or named (a zip member also as its archive)."""
+    report = result.report
+    sources = {str(source) for source in result.timeline["file"].dropna()}
+    sources |= {p.source for p in [*report.errors, *report.skipped, *report.warnings]}
+    return sources | {source.split("!", 1)[0] for source in sources}

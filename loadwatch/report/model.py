@@ -260,6 +260,8 @@ class ReportData:
     findings: list[Finding] = field(default_factory=list)
     #: Logged injuries (``injuries.csv``) of every athlete; None where there are none.
     injuries: pd.DataFrame | None = None
+    #: Lines of ``injuries.csv`` left out (a bad date or area), one message each.
+    injury_problems: list[str] = field(default_factory=list)
 
     @property
     def is_roster(self) -> bool:
@@ -375,7 +377,8 @@ def build_report_data(
             )
         )
     athletes.sort(key=AthleteView.risk_key)
-    injuries = read_injuries(result)
+    # One bad line of an injury log is named, not allowed to stop the report.
+    injuries = read_injuries(result, skip_bad_lines=True)
     return ReportData(
         athletes=athletes,
         rules=rules,
@@ -383,6 +386,7 @@ def build_report_data(
         as_of=as_of,
         findings=findings,
         injuries=None if injuries.empty else injuries,
+        injury_problems=list(injuries.attrs.get("problems", [])),
     )
 
 

@@ -8,11 +8,11 @@ over the whole record, then name. *Open* is defined in
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import pandas as pd
 
+from .limits import SHOES_COMMAND, SHOES_DUE_MAX, html_name, html_text, more
 from .model import ReportData, distance
 
 __all__ = ["INDEX_FIELDS", "index_html", "index_rows"]
@@ -66,9 +66,17 @@ def index_rows(data: ReportData) -> list[dict[str, Any]]:
     return rows
 
 
+def _due(names: list[str]) -> str:
+    """The pairs due as HTML, at most :data:`~loadwatch.report.limits.SHOES_DUE_MAX`."""
+    if not names:
+        return "none"
+    cells = [html_name(name) for name in names[:SHOES_DUE_MAX]]
+    rest = more(len(names) - SHOES_DUE_MAX, "pairs due", SHOES_COMMAND)
+    return ", ".join(cells + ([html_text(rest.replace("`", ""))] if rest else []))
+
+
 def index_html(data: ReportData) -> str:
     """The index table as HTML (names escaped; each row links to the athlete's section)."""
-    esc = html.escape
     shoes = any(row["shoes_due"] is not None for row in index_rows(data))
     head = (
         "<tr><th>#</th><th>athlete</th><th>now</th><th>last week from</th>"
@@ -83,15 +91,15 @@ def index_html(data: ReportData) -> str:
         badge = {"high": "HIGH", "caution": "CAUTION"}.get(level, "ok")
         change = "-" if pd.isna(row["change_pct"]) else f"{row['change_pct']:+.0f}%"
         due = row["shoes_due"]
-        due_cell = f"<td>{esc(', '.join(due)) or 'none'}</td>" if shoes and due is not None else ""
+        due_cell = f"<td>{_due(due)}</td>" if shoes and due is not None else ""
         if shoes and due is None:
             due_cell = "<td>-</td>"
         rows.append(
             f'<tr class="{level}"><td>{number}</td>'
-            f'<td class="name"><a href="#athlete-{number}">{esc(row["athlete"])}</a></td>'
+            f'<td class="name"><a href="#athlete-{number}">{html_name(row["athlete"])}</a></td>'
             f'<td><span class="badge {level}">{badge}</span></td>'
             f"<td>{row['week_start'] or '-'}</td>"
-            f'<td class="num">{esc(distance(row["distance_km"], row["units"]))}</td>'
+            f'<td class="num">{html_text(distance(row["distance_km"], row["units"]))}</td>'
             f'<td class="num">{change}</td><td class="num">{row["open_high"]}</td>'
             f'<td class="num">{row["open_caution"]}</td>'
             f'<td class="num">{row["high"]} / {row["caution"]}</td>{due_cell}'

@@ -2,8 +2,10 @@
 
 For one athlete (at most 25 lines): the latest week, the open warnings by
 severity with since when, what to do this week, the earlier record, shoes due
-and the one-line red flags. For a roster: one line per athlete, riskiest first.
-The full explanation of every finding is in the HTML report.
+and the one-line red flags. For a roster: one line per athlete, riskiest first,
+at most :data:`~loadwatch.report.limits.ROSTER_LINES_MAX`. Names are cleaned of
+control characters and cut (:mod:`loadwatch.report.limits`). The full
+explanation of every finding is in the HTML report.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 from ..load.ruleset import Finding, RuleSet
 from ..timeline import ImportResult
 from . import medical
+from .limits import NAME_CHARS, ROSTER_LINES_MAX, SHOES_COMMAND, SHOES_DUE_MAX, clean, more
 from .model import OPEN_DAYS, AthleteView, ReportData, build_report_data, distance, split_message
 from .roster import index_rows
 
@@ -90,10 +93,12 @@ def _shoes(view: AthleteView) -> str | None:
     if due.empty:
         return "Shoes due: none."
     pairs = ", ".join(
-        f"{row.shoe} {distance(row.distance_km, view.units, 0)}"
+        f"{clean(row.shoe, NAME_CHARS)} {distance(row.distance_km, view.units, 0)}"
         f" (past {'500' if row.status == 'high' else '300'} mi)"
-        for row in due.itertuples(index=False)
+        for row in due.head(SHOES_DUE_MAX).itertuples(index=False)
     )
+    if len(due) > 1:
+        return _clip(f"Shoes due ({len(due)}, see `{SHOES_COMMAND}`): {pairs}.")
     return _clip(f"Shoes due: {pairs}.")
 
 
@@ -135,16 +140,22 @@ def _roster_lines(data: ReportData) -> list[str]:
         f"{'':<7} {'athlete':<22} {'last week':>11} {'change':>6} {'open: high':>10} "
         f"{'caution':>7}  shoes due"
     ]
-    for row in index_rows(data):
+    rows = index_rows(data)
+    for row in rows[:ROSTER_LINES_MAX]:
         change = "-" if pd.isna(row["change_pct"]) else f"{row['change_pct']:+.0f}%"
-        shoes = "-" if row["shoes_due"] is None else (", ".join(row["shoes_due"]) or "none")
+        due = row["shoes_due"]
+        shoes = "-" if due is None else (", ".join(clean(s, 22) for s in due[:3]) or "none")
+        if due is not None and len(due) > 3:
+            shoes += f" (+{len(due) - 3})"
         lines.append(
             _clip(
-                f"{_MARK[row['level']]:<7} {_clip(row['athlete'], 22):<22} "
+                f"{_MARK[row['level']]:<7} {clean(row['athlete'], 22):<22} "
                 f"{distance(row['distance_km'], row['units']):>11} {change:>6} "
                 f"{row['open_high']:>10} {row['open_caution']:>7}  {shoes}"
             )
         )
+    if len(rows) > ROSTER_LINES_MAX:
+        lines.append(f"… {more(len(rows) - ROSTER_LINES_MAX, 'athletes')} (all in the report)")
     return lines
 
 
@@ -156,7 +167,7 @@ def summary_from_data(data: ReportData) -> str:
         lines += _roster_lines(data)
     elif data.athletes:
         view = data.athletes[0]
-        lines = [f"loadwatch report: {view.name}, as of {as_of}"]
+        lines = [f"loadwatch report: {clean(view.name, NAME_CHARS)}, as of {as_of}"]
         lines += _athlete_lines(view, data)
     else:
         lines = ["loadwatch report: no athletes found"]
@@ -194,6 +205,7 @@ def summary_text(
     -------
     str
         For one athlete at most 25 lines of at most 88 characters; for a roster
-        one line per athlete, riskiest first.
+        one line per athlete, riskiest first (at most
+        :data:`~loadwatch.report.limits.ROSTER_LINES_MAX`, then how many more).
     """
     return summary_from_data(build_report_data(result, findings, rules, as_of=as_of))

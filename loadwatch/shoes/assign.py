@@ -22,7 +22,8 @@ Names are matched without regard to case: a Strava gear called like a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,8 @@ from .sources import OVERRIDES_FILE, Overrides, read_overrides
 ASSIGNMENT_COLUMNS = ("athlete", "start_local", "distance_km", "shoe", "source", "note")
 #: Values of the ``source`` column, strongest first; ``None`` for unassigned runs.
 SOURCES = ("override", "strava", "settings")
+#: Pairs named in the note of a run that several ``[[shoes]]`` periods cover.
+NOTE_PAIRS = 3
 
 
 @dataclass(frozen=True)
@@ -181,10 +184,11 @@ def assign_shoes(
         canonical = _canonical(
             [p.name for p in periods] + [s.name for e in found.strava for s in e.shoes]
         )
+        index = _PeriodIndex(periods)
         for row in group.itertuples(index=False):
             files = row_files(row.file, row.merged_from)
             day: date = row.start_local.date()
-            shoe, source, note = _assign_one(files, day, found, periods, canonical)
+            shoe, source, note = _assign_one(files, day, found, index, canonical)
             records.append(
                 {
                     "activity_id": row.activity_id,
@@ -204,11 +208,51 @@ def assign_shoes(
     return frame.set_index("activity_id")
 
 
+class _PeriodIndex:
+    """The ``[[shoes]]`` periods covering a day, for days asked in ascending order.
+
+    A sweep over the periods sorted by start (and a heap of the open ones by end),
+    so a roster of thousands of pairs costs O((pairs + runs) log pairs), not
+    pairs x runs. A day earlier than the previous one starts the sweep again.
+    """
+
+    def __init__(self, periods: Sequence) -> None:
+        self._periods = list(periods)
+        self._by_start = sorted(range(len(self._periods)), key=lambda i: self._periods[i].start)
+        self._reset()
+
+    def _reset(self) -> None:
+        self._next = 0
+        self._ending: list[tuple[date, int]] = []
+        self._open: set[int] = set()
+        self._day: date | None = None
+
+    def covering(self, day: date) -> tuple[int, list]:
+        """How many periods cover ``day``, and the first :data:`NOTE_PAIRS` of them (in
+        ``loadwatch.toml`` order)."""
+        if self._day is not None and day < self._day:
+            self._reset()
+        self._day = day
+        while self._next < len(self._by_start):
+            i = self._by_start[self._next]
+            if self._periods[i].start > day:
+                break
+            self._open.add(i)
+            until = self._periods[i].until
+            if until is not None:
+                heapq.heappush(self._ending, (until, i))
+            self._next += 1
+        while self._ending and self._ending[0][0] < day:
+            self._open.discard(heapq.heappop(self._ending)[1])
+        first = heapq.nsmallest(NOTE_PAIRS, self._open)
+        return len(self._open), [self._periods[i] for i in first]
+
+
 def _assign_one(
     files: list[str],
     day: date,
     found: AthleteSources,
-    periods: Iterable,
+    periods: _PeriodIndex,
     canonical: dict[str, str],
 ) -> tuple[str | None, str | None, str]:
     override = found.overrides.find(files, day)
@@ -225,18 +269,17 @@ def _assign_one(
                 "strava",
                 f"Strava activity {activity.activity_id or activity.filename}",
             )
-    covering = [p for p in periods if p.start <= day and (p.until is None or day <= p.until)]
-    if len(covering) == 1:
+    count, covering = periods.covering(day)
+    if count == 1:
         period = covering[0]
         until = period.until.isoformat() if period.until else "on"
         return period.name, "settings", f"[[shoes]] {period.name} ({period.start} to {until})"
-    if covering:
-        names = ", ".join(p.name for p in covering)
+    if count:
+        names = ", ".join(p.name for p in covering) + (", …" if count > len(covering) else "")
         return (
             None,
             None,
-            f"{len(covering)} [[shoes]] periods cover {day} ({names}): "
-            f"name the pair in {OVERRIDES_FILE}",
+            f"{count} [[shoes]] periods cover {day} ({names}): name the pair in {OVERRIDES_FILE}",
         )
     return None, None, "no pair: no override, no Strava gear and no [[shoes]] period"
 

@@ -44,6 +44,7 @@ doi:10.1177/0363546516682497
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -244,9 +245,13 @@ def drop_change_findings(
     for athlete, group in runs.groupby("athlete", sort=False):
         pairs = shoes.get(str(athlete), {})
         last_used: dict[str, pd.Timestamp] = {}
-        history: list[tuple[pd.Timestamp, str]] = []
+        # The runs of the last lookback_days only (runs come in start order), so a long
+        # record with thousands of pairs is not runs x runs.
+        history: deque[tuple[pd.Timestamp, str]] = deque()
         for row in group.itertuples(index=False):
             start = pd.Timestamp(row.start_local)
+            while history and start - history[0][0] > lookback:
+                history.popleft()
             new = pairs.get(row.shoe)
             fresh = row.shoe not in last_used or start - last_used[row.shoe] > lookback
             if fresh and new is not None and (new.drop_mm is not None or new.minimalist):

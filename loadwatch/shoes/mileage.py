@@ -207,9 +207,10 @@ def _pair_row(
 ) -> tuple[dict[str, Any], float]:
     """Totals, first/last run, recent use and rotation of one pair (no status, no lines),
     and the rate [km/day] its forecasts use: its recent use, 0 once its period ended."""
-    total = info.start_km + float(runs["distance_km"].sum())
-    first_run = _day(runs["start_local"].min()) if len(runs) else None
-    last_run = _day(runs["start_local"].max()) if len(runs) else None
+    has_runs = len(runs) > 0  # most pairs of a long roster have none: skip pandas
+    total = info.start_km + (float(runs["distance_km"].sum()) if has_runs else 0.0)
+    first_run = _day(runs["start_local"].min()) if has_runs else None
+    last_run = _day(runs["start_local"].max()) if has_runs else None
     end = window.end
     km_per_day = 0.0
     if end is not None and first_run is not None:
@@ -297,9 +298,14 @@ def shoe_table(
         miles: crossings(progress, miles * MILE_KM).set_index(["athlete", "shoe"])["start_local"]
         for miles in FORECAST_MILES
     }
+    crossed_on = {miles: series.to_dict() for miles, series in crossed.items()}
+    by_athlete = dict(tuple(assignments.groupby("athlete", sort=False)))
+    no_runs = assignments.iloc[:0]
     rows: list[dict[str, Any]] = []
     for athlete, pairs in shoes.items():
-        mine = assignments[assignments["athlete"] == athlete]
+        mine = by_athlete.get(athlete, no_runs)
+        # One pass over the runs per athlete, not one per pair (thousands of pairs).
+        by_pair = dict(tuple(mine.groupby("shoe", sort=False))) if len(mine) else {}
         last = _day(mine["start_local"].max()) if len(mine) else None
         settings = result.settings.get(athlete)
         window = _Window(
@@ -310,10 +316,10 @@ def shoe_table(
         )
         ordered = []
         for name, info in pairs.items():
-            row, rate = _pair_row(athlete, info, mine[mine["shoe"] == name], window)
+            row, rate = _pair_row(athlete, info, by_pair.get(name, no_runs), window)
             row["status"] = _status(row["distance_km"], caution_km, high_km)
             for miles in FORECAST_MILES:
-                when = _day(crossed[miles].get((athlete, name)))
+                when = _day(crossed_on[miles].get((athlete, name)))
                 if when is None and row["distance_km"] >= miles * MILE_KM:
                     when = row["first_run"]  # past the line before these records
                 row[f"crossed_{miles}mi"] = when

@@ -9,6 +9,9 @@ from typing import Any
 from .mileage import MILE_KM
 
 _STATUS = {"ok": "ok", "caution": "CAUTION", "high": "HIGH", None: ""}
+#: Pairs named in an athlete's rotation line, and characters of each name.
+NAMED_PAIRS = 10
+NAMED_CHARS = 40
 
 
 def _when(record: dict[str, Any], miles: int) -> str:
@@ -76,7 +79,10 @@ def shoe_text(
             )
         in_use = [r["shoe"] for r in mine if r["shoe"] and r.get("in_rotation")]
         pairs = f"{len(in_use)} pair" if len(in_use) == 1 else f"{len(in_use)} pairs"
-        named = f" ({', '.join(in_use)})" if in_use else ""
+        listed = [name[:NAMED_CHARS] for name in in_use[:NAMED_PAIRS]]
+        if len(in_use) > NAMED_PAIRS:
+            listed.append(f"and {len(in_use) - NAMED_PAIRS} more")
+        named = f" ({', '.join(listed)})" if in_use else ""
         footer.append(f"{athlete}: {pairs} in use in the last {rotation_weeks} weeks{named}.")
     footer.append(
         "300 mi / 500 mi: the day of the run that crossed the line, or ~ a forecast at the "
