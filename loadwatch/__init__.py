@@ -26,7 +26,7 @@ from .errors import (
     UnsupportedFileError,
 )
 from .findings_table import FINDING_FIELDS, finding_records
-from .importers.discover import read_activity_file, read_records
+from .importers.read import read_activity_file, read_records
 from .injuries import (
     InjuryLogError,
     injuries_with_preceding_findings,
@@ -34,17 +34,14 @@ from .injuries import (
     rule_injury_table,
 )
 from .load.ruleset import Finding, Rule, RuleSet, load_rules
+from .report import summary_text, write_report
 from .rules import alarms, check, evaluate, findings_frame, weekly_load
 from .settings import AthleteSettings, ShoeSetting, load_settings
 from .shoes import shoe_records, shoe_table
 from .tables import activity_records, week_records
 from .timeline import COLUMNS, LAP_COLUMNS, ImportReport, ImportResult, import_activities, read
+from .version import __version__
 from .weekly import WEEK_COLUMNS, weekly_table
-
-__version__ = "0.1.0"
-
-# After __version__: the report package reads it when imported.
-from .report import summary_text, write_report
 
 __all__ = [
     "COLUMNS",

@@ -39,18 +39,11 @@ import pandas as pd
 
 from .load.ruleset import Finding, RuleSet, load_rules
 from .rules import check, evaluate, findings_frame, weekly_load
-from .timeline import ImportResult
+from .timeline import ATTRS_KEY, ImportResult
 from .weekly import WeekStart, weekly_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-#: ``timeline.attrs[ATTRS_KEY]`` may describe the import, JSON-safe (so that
-#: ``to_parquet`` and copies keep working)::
-#:
-#:     {"athletes": {"Ann Lee": {"week_start": "sunday", "units": "km",
-#:                               "folder": "team/ann"}}}
-ATTRS_KEY = "loadwatch"
 
 #: Timeline columns the accessor needs.
 REQUIRED_COLUMNS = ("athlete", "start_local", "is_run", "distance_km", "duration_s")

@@ -70,6 +70,7 @@ from .cache_files import clear_cache as clear_cache
 from .importers.archives import is_archive_name
 from .importers.discover import read_file_data
 from .regular_files import open_regular_file
+from .version import __version__
 
 if TYPE_CHECKING:
     from .settings import AthleteSettings
@@ -217,10 +218,7 @@ def cache_key(settings: AthleteSettings) -> str:
     The cache format, loadwatch's version, the decoding code, and the settings
     that :func:`loadwatch.timeline_rows.activity_row` reads (the time zone).
     """
-    import loadwatch
-
-    version = getattr(loadwatch, "__version__", "?")
-    return f"{CACHE_FORMAT}|{version}|{_code_fingerprint()}|tz={settings.timezone or ''}"
+    return f"{CACHE_FORMAT}|{__version__}|{_code_fingerprint()}|tz={settings.timezone or ''}"
 
 
 def file_digest(path: Path) -> str:

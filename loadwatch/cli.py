@@ -27,7 +27,6 @@ from typing import Any
 
 import click
 
-from . import __version__
 from .cache import cache_info, clear_cache
 from .cli_guard import Day, GuardedGroup, capped_jobs
 from .cli_guard import echo as _echo
@@ -50,6 +49,7 @@ from .tables import (
 )
 from .text_tables import activities_text, findings_text, weeks_text
 from .timeline import ImportResult, import_activities
+from .version import __version__
 
 #: Above this many files a progress bar is shown on stderr (when it is a terminal).
 PROGRESS_MIN_FILES = 8

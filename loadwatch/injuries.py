@@ -47,7 +47,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .accessor import ATTRS_KEY
 from .athletes import find_athletes
 from .injury_log import (
     AREA_ALIASES,
@@ -62,7 +61,7 @@ from .injury_log import (
 )
 from .load.ruleset import ALARMS, RULE_IDS, SEVERITIES, Finding
 from .rules import findings_frame
-from .timeline import ImportResult
+from .timeline import ATTRS_KEY, ImportResult
 
 #: Columns of :func:`preceding_findings`.
 PRECEDING_COLUMNS = (

@@ -63,7 +63,8 @@ from .duplicates import DuplicateMerge, merge_duplicates
 from .errors import ActivityFileError, NotAnActivityError
 from .exports import ExportTables, apply_export_tables, find_export_tables
 from .importers.archives import is_archive_name, iter_archive
-from .importers.discover import FileData, parse_file_data, read_file_data
+from .importers.discover import FileData, read_file_data
+from .importers.read import parse_file_data
 from .pool import CHUNK_MAX_BYTES, Chunk, pool_plan, run_pool
 from .safe_text import one_line
 from .settings import AthleteSettings, SettingsOverride
@@ -102,6 +103,12 @@ _LAP_TABLE = pa.schema(
     [("athlete", pa.string()), ("activity_id", pa.string())]
     + [LAP_SCHEMA.field(name) for name in LAP_COLUMNS[2:]]
 )
+#: ``timeline.attrs[ATTRS_KEY]`` describes the import, JSON-safe (so that
+#: ``to_parquet`` and copies keep working); the accessor and the injury log read it::
+#:
+#:     {"athletes": {"Ann Lee": {"week_start": "sunday", "units": "km",
+#:                               "folder": "team/ann"}}}
+ATTRS_KEY = "loadwatch"
 ProgressCallback = Callable[[int, int, str], None]
 
 
@@ -587,8 +594,7 @@ def import_athletes(
     report.activities = len(timeline)
     report.runs = int(timeline["is_run"].sum())
     report.non_runs = report.activities - report.runs
-    # JSON-safe context for DataFrame.loadwatch (loadwatch.accessor.ATTRS_KEY).
-    timeline.attrs["loadwatch"] = {
+    timeline.attrs[ATTRS_KEY] = {
         "athletes": {
             a.name: {
                 "folder": str(a.folder),

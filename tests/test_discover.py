@@ -147,7 +147,7 @@ def test_candidate_files_skip_hidden_and_macos(tmp_path: Path) -> None:
 
 def test_damaged_xml_goes_to_its_importer_for_a_precise_reason(corpus_dir: Path) -> None:
     from loadwatch.errors import CorruptFileError
-    from loadwatch.importers.discover import read_activity_file
+    from loadwatch.importers.read import read_activity_file
 
     malformed = CORPUS_DIR / "corriporai_runpandas" / "malformed.tcx"
     with pytest.raises(CorruptFileError, match=r"damaged XML at line 4653, column 6"):

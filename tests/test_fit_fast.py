@@ -31,11 +31,12 @@ from loadwatch.errors import ActivityFileError, CorruptFileError, NotAnActivityE
 from loadwatch.importers.discover import file_data_from_bytes
 from loadwatch.importers.fit import (
     activities_from_messages,
+    decode_fit,
     read_fit,
     read_fit_records,
     records_from_messages,
 )
-from loadwatch.importers.fit_decode import CRC_REASON, DecoderChoice, FitMessages, decode_fit
+from loadwatch.importers.fit_decode import CRC_REASON, DecoderChoice, FitMessages
 from loadwatch.importers.fit_fast import decode_fit_fast
 from loadwatch.synthetic import PlannedRun, write_run
 

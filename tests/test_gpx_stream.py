@@ -333,7 +333,7 @@ with open(sys.argv[1], "w") as fh:
 
 _IMPORT_BIG = """
 import json, resource, sys, time
-from loadwatch.importers.discover import read_activity_file
+from loadwatch.importers.read import read_activity_file
 began = time.perf_counter()
 (activity,) = read_activity_file(sys.argv[1])
 print(json.dumps({

@@ -27,8 +27,7 @@ from loadwatch.errors import (
     NotAnActivityError,
     UnsupportedFileError,
 )
-from loadwatch.importers.fit import read_fit, read_fit_records
-from loadwatch.importers.fit_decode import decode_fit
+from loadwatch.importers.fit import decode_fit, read_fit, read_fit_records
 from loadwatch.synthetic.fit_encoder import FitFileWriter, fit_seconds
 
 from conftest import CORPUS_DIR, CorpusFile, corpus_files

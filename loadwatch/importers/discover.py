@@ -23,9 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from ..activity import Activity
 from ..errors import (
     ActivityFileError,
     EmptyFileError,
@@ -344,67 +341,6 @@ def file_data_from_bytes(raw: bytes, source: str) -> FileData:
     return FileData(source=source, format=fmt, data=data, digest=digest)
 
 
-def parse_file_data(file: FileData) -> list[Activity]:
-    """Decode recognised bytes with the importer of their format."""
-    if file.format == "fit":
-        from .fit import read_fit
-
-        return read_fit(file.data, file.source)
-    if file.format == "gpx":
-        from .gpx import read_gpx
-
-        return read_gpx(file.data, file.source)
-    if file.format == "tcx":
-        from .tcx import read_tcx
-
-        return read_tcx(file.data, file.source)
-    raise UnsupportedFileError(file.source, f"no importer for {file.format}")
-
-
-def read_activity_file(path: str | Path) -> list[Activity]:
-    """Read one FIT, GPX or TCX file (optionally ``.gz``) into activities.
-
-    Raises
-    ------
-    ActivityFileError
-        Or a subclass, with a one-line reason, for any file that cannot be read.
-    """
-    return parse_file_data(read_file_data(Path(path)))
-
-
-def read_records(path: str | Path) -> pd.DataFrame:
-    """The per-record stream of one activity file, on demand.
-
-    ``path`` may also name a member of a zip archive, as the timeline's
-    ``file`` column does: ``export.zip!activities/123.fit.gz``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns as :data:`loadwatch.activity.RECORD_COLUMNS`: ``time_utc``,
-        ``distance_m`` [m], ``speed_mps`` [m/s], ``altitude_m`` [m],
-        ``heart_rate_bpm``, ``cadence_rpm``, ``temperature_c`` [°C],
-        ``lat``/``lon`` [degrees]; NaN where the file has no such data.
-    """
-    if not Path(path).exists() and "!" in str(path):
-        from .archives import read_archive_member
-
-        file = read_archive_member(str(path))
-    else:
-        file = read_file_data(Path(path))
-    if file.format == "fit":
-        from .fit import read_fit_records
-
-        return read_fit_records(file.data, file.source)
-    if file.format == "gpx":
-        from .gpx import read_gpx_records
-
-        return read_gpx_records(file.data, file.source)
-    from .tcx import read_tcx_records
-
-    return read_tcx_records(file.data, file.source)
-
-
 __all__ = [
     "MAX_DECOMPRESSED_BYTES",
     "MAX_FILE_BYTES",
@@ -415,10 +351,7 @@ __all__ = [
     "file_data_from_bytes",
     "is_activity_name",
     "iter_candidate_files",
-    "parse_file_data",
-    "read_activity_file",
     "read_file_data",
-    "read_records",
     "scan_folder",
     "sniff_format",
 ]

@@ -41,10 +41,13 @@ from loadwatch.importers.fit_decode import (
     DecoderChoice,
     FitMessages,
     RecordColumns,
-    decode_fit,
+    check_header,
+    decode_reference,
+    drop_repeated_parts,
     enum_name,
     number,
 )
+from loadwatch.importers.fit_fast import decode_fit_fast
 from loadwatch.importers.fit_time import (
     Clock,
     TimedRecords,
@@ -62,6 +65,46 @@ DEGREES_PER_SEMICIRCLE = 180.0 / 2**31
 #: Slack when placing records and laps in a session's time span.
 SPAN_TOLERANCE = timedelta(seconds=2)
 _US_PER_S = 1_000_000
+
+
+def decode_fit(data: bytes, source: str, *, decoder: DecoderChoice = "auto") -> FitMessages:
+    """Decode the messages loadwatch needs from one FIT file's bytes.
+
+    Parameters
+    ----------
+    data
+        The whole file, already decompressed.
+    source
+        The file as the user would name it (for errors).
+    decoder
+        ``"auto"``: the fast decoder where it vouches for the file, else the
+        reference path (fitparse, then fitdecode); ``"reference"``: only the
+        reference path. Both give the same result.
+
+    Returns
+    -------
+    FitMessages
+        With :attr:`FitMessages.damage` set where only the part before a
+        failure could be read.
+
+    Raises
+    ------
+    EmptyFileError
+        0 bytes, or a FIT header and no data.
+    UnsupportedFileError
+        The bytes do not start with a FIT header.
+    CorruptFileError
+        Checksum failure, or the file was cut short after it was written.
+    """
+    if decoder not in ("auto", "reference"):
+        raise ValueError(f"decoder must be 'auto' or 'reference', not {decoder!r}")
+    check_header(data, source)
+    data, repeated_parts = drop_repeated_parts(data)
+    found = decode_fit_fast(data) if decoder == "auto" else None
+    if found is None:
+        found = decode_reference(data, source)
+    found.repeated_parts = repeated_parts
+    return found
 
 
 def read_fit(data: bytes, source: str, *, decoder: DecoderChoice = "auto") -> list[Activity]:

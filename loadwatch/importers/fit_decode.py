@@ -113,7 +113,8 @@ RECORD_FIELDS: tuple[str, ...] = (
     "position_long",
 )
 
-#: Which decoder :func:`decode_fit` may use: ``"auto"`` tries the fast one first.
+#: Which decoder :func:`loadwatch.importers.fit.decode_fit` may use: ``"auto"`` tries the
+#: fast one first.
 DecoderChoice = Literal["auto", "reference"]
 
 _HEADER_MAGIC = b".FIT"
@@ -250,51 +251,7 @@ class _Layout:
     trailing_bytes: int = 0
 
 
-def decode_fit(data: bytes, source: str, *, decoder: DecoderChoice = "auto") -> FitMessages:
-    """Decode the messages loadwatch needs from one FIT file's bytes.
-
-    Parameters
-    ----------
-    data
-        The whole file, already decompressed.
-    source
-        The file as the user would name it (for errors).
-    decoder
-        ``"auto"``: the fast decoder where it vouches for the file, else the
-        reference path (fitparse, then fitdecode); ``"reference"``: only the
-        reference path. Both give the same result.
-
-    Returns
-    -------
-    FitMessages
-        With :attr:`FitMessages.damage` set where only the part before a
-        failure could be read.
-
-    Raises
-    ------
-    EmptyFileError
-        0 bytes, or a FIT header and no data.
-    UnsupportedFileError
-        The bytes do not start with a FIT header.
-    CorruptFileError
-        Checksum failure, or the file was cut short after it was written.
-    """
-    if decoder not in ("auto", "reference"):
-        raise ValueError(f"decoder must be 'auto' or 'reference', not {decoder!r}")
-    _check_header(data, source)
-    data, repeated_parts = _drop_repeated_parts(data)
-    found = None
-    if decoder == "auto":
-        from loadwatch.importers.fit_fast import decode_fit_fast  # imports this module
-
-        found = decode_fit_fast(data)
-    if found is None:
-        found = _decode(data, source)
-    found.repeated_parts = repeated_parts
-    return found
-
-
-def _decode(data: bytes, source: str) -> FitMessages:
+def decode_reference(data: bytes, source: str) -> FitMessages:
     """Decode with fitparse, then judge any failure (see the module docstring)."""
     found, error = _collect(_fitparse_messages(data), FitparseDevField)
     if error is None:
@@ -344,7 +301,7 @@ def _cut_short_reason(short_by: int) -> str:
     )
 
 
-def _check_header(data: bytes, source: str) -> None:
+def check_header(data: bytes, source: str) -> None:
     """Refuse files without a usable FIT header."""
     size = len(data)
     if size == 0:
@@ -369,7 +326,7 @@ def _check_header(data: bytes, source: str) -> None:
         raise EmptyFileError(source, "the file holds only a FIT header and no data")
 
 
-def _drop_repeated_parts(data: bytes) -> tuple[bytes, int]:
+def drop_repeated_parts(data: bytes) -> tuple[bytes, int]:
     """Leave out chained FIT parts that repeat an earlier part byte for byte.
 
     A file that holds the same FIT data twice would otherwise count the same

@@ -24,7 +24,7 @@ The values equal fitparse's. Anything this decoder is not sure of (a bad or
 zero checksum, a cut-short or padded file, an undefined local type, field
 sizes that are not a multiple of their type, undescribed developer fields,
 ...) makes :func:`decode_fit_fast` return ``None``, and
-:func:`~loadwatch.importers.fit_decode.decode_fit` reads the file with the
+:func:`~loadwatch.importers.fit.decode_fit` reads the file with the
 reference path, which judges damage.
 """
 
@@ -93,7 +93,7 @@ def decode_fit_fast(data: bytes) -> FitMessages | None:
     ----------
     data
         The whole file, decompressed, repeated parts already left out (see
-        :func:`~loadwatch.importers.fit_decode.decode_fit`).
+        :func:`~loadwatch.importers.fit.decode_fit`).
 
     Returns
     -------

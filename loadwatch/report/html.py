@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__
 from ..load.ruleset import Finding, RuleSet
 from ..output_files import check_report_path, generator_meta, write_text_atomic
 from ..timeline import ImportResult
+from ..version import __version__
 from . import medical, roster
 from .limits import (
     CHARTED_ATHLETES_MAX,

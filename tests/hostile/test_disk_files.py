@@ -38,10 +38,10 @@ from loadwatch.importers.archives import iter_archive
 from loadwatch.importers.discover import (
     MAX_GZIP_MEMBERS,
     gunzip_capped,
-    read_activity_file,
     read_file_data,
     scan_folder,
 )
+from loadwatch.importers.read import read_activity_file
 from loadwatch.injuries import read_injuries
 from loadwatch.regular_files import (
     FileTooLargeError,

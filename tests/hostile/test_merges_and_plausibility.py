@@ -30,8 +30,7 @@ from loadwatch.duplicates import (
     same_activity,
     trusted_span,
 )
-from loadwatch.importers.fit import read_fit
-from loadwatch.importers.fit_decode import decode_fit
+from loadwatch.importers.fit import decode_fit, read_fit
 from loadwatch.plausibility import (
     MAX_DISTANCE_KM,
     MAX_ELAPSED_S,

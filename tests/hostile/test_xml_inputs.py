@@ -18,10 +18,10 @@ import pytest
 from loadwatch.errors import CorruptFileError, UnsafeFileError
 from loadwatch.importers.discover import (
     file_data_from_bytes,
-    parse_file_data,
     sniff_format,
 )
 from loadwatch.importers.gpx import read_gpx
+from loadwatch.importers.read import parse_file_data
 from loadwatch.importers.tcx import read_tcx
 from loadwatch.importers.xmlsafe import root_element_name
 
