@@ -40,13 +40,7 @@ from time import perf_counter
 
 import numpy as np
 
-from loadwatch.synthetic import (
-    Athlete,
-    PlannedRun,
-    Track,
-    file_name,
-    toml_text,
-)
+from loadwatch.synthetic import Athlete, PlannedRun, Track, file_name, toml_text
 from loadwatch.synthetic.fitwriter import fit_bytes
 from loadwatch.synthetic.track import M_PER_DEGREE, LapSpan
 

@@ -13,9 +13,8 @@ The public API (the CLI calls exactly these)::
     timeline.loadwatch.weekly()                     # the same, as a DataFrame accessor
 """
 
-from . import accessor  # noqa: F401  (registers DataFrame.loadwatch)
-from .cohort import read_many
-from .errors import (
+from loadwatch import accessor  # noqa: F401  (registers DataFrame.loadwatch)
+from loadwatch.errors import (
     ActivityFileError,
     CorruptFileError,
     EmptyFileError,
@@ -25,23 +24,31 @@ from .errors import (
     UnsafeFileError,
     UnsupportedFileError,
 )
-from .findings_table import FINDING_FIELDS, finding_records
-from .importers.read import read_activity_file, read_records
-from .injuries import (
+from loadwatch.findings.check import alarms, check, evaluate, findings_frame, weekly_load
+from loadwatch.findings.injuries import (
     InjuryLogError,
     injuries_with_preceding_findings,
     read_injuries,
     rule_injury_table,
 )
-from .load.ruleset import Finding, Rule, RuleSet, load_rules
-from .report import summary_text, write_report
-from .rules import alarms, check, evaluate, findings_frame, weekly_load
-from .settings import AthleteSettings, ShoeSetting, load_settings
-from .shoes import shoe_records, shoe_table
-from .tables import activity_records, week_records
-from .timeline import COLUMNS, LAP_COLUMNS, ImportReport, ImportResult, import_activities, read
-from .version import __version__
-from .weekly import WEEK_COLUMNS, weekly_table
+from loadwatch.findings.table import FINDING_FIELDS, finding_records
+from loadwatch.importers.read import read_activity_file, read_records
+from loadwatch.load.weekly import WEEK_COLUMNS, weekly_table
+from loadwatch.report import summary_text, write_report
+from loadwatch.report.records import activity_records, week_records
+from loadwatch.rules.ruleset import Finding, Rule, RuleSet, load_rules
+from loadwatch.shoes import shoe_records, shoe_table
+from loadwatch.timeline.build import (
+    COLUMNS,
+    LAP_COLUMNS,
+    ImportReport,
+    ImportResult,
+    import_activities,
+    read,
+)
+from loadwatch.timeline.cohort import read_many
+from loadwatch.timeline.settings import AthleteSettings, ShoeSetting, load_settings
+from loadwatch.version import __version__
 
 __all__ = [
     "COLUMNS",

@@ -2,7 +2,7 @@
 
 Importing this module (``import loadwatch`` does) registers the accessor on
 every DataFrame; it works on an activity timeline
-(:data:`loadwatch.timeline.COLUMNS`)::
+(:data:`loadwatch.timeline.build.COLUMNS`)::
 
     import loadwatch as lw
 
@@ -20,7 +20,7 @@ streams of the import, so without ``result=`` the weekly ``fast_km`` is NaN
 (not computed), the ``speedwork-increase`` rule cannot fire, and the shoe
 rules (which read ``loadwatch.toml`` and the athlete's folder) are not run; a
 :class:`UserWarning` says so. Pass ``result=`` (the
-:class:`~loadwatch.timeline.ImportResult` the timeline came from, or a
+:class:`~loadwatch.timeline.build.ImportResult` the timeline came from, or a
 superset) and the numbers are exactly the CLI's.
 
 Each athlete's week start is taken, in order, from ``week_start=``, from
@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .load.ruleset import Finding, RuleSet, load_rules
-from .rules import check, evaluate, findings_frame, weekly_load
-from .timeline import ATTRS_KEY, ImportResult
-from .weekly import WeekStart, weekly_table
+from loadwatch.findings.check import check, evaluate, findings_frame, weekly_load
+from loadwatch.load.weekly import WeekStart, weekly_table
+from loadwatch.rules.ruleset import Finding, RuleSet, load_rules
+from loadwatch.timeline.build import ATTRS_KEY, ImportResult
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -183,7 +183,7 @@ class TimelineAccessor:
         Returns
         -------
         pandas.DataFrame
-            :data:`loadwatch.weekly.WEEK_COLUMNS`; without ``result`` the
+            :data:`loadwatch.load.weekly.WEEK_COLUMNS`; without ``result`` the
             ``fast_km`` column is NaN (not computed).
         """
         rules = rules or load_rules()
@@ -239,8 +239,11 @@ class TimelineAccessor:
         return findings_frame(f for f in found if notes or f.severity != "note")
 
     def injuries(self) -> pd.DataFrame:
-        """The athletes' ``injuries.csv`` logs (:func:`loadwatch.injuries.read_injuries`)."""
-        from .injuries import read_injuries
+        """The athletes' ``injuries.csv`` logs.
+
+        See :func:`loadwatch.findings.injuries.read_injuries`.
+        """
+        from loadwatch.findings.injuries import read_injuries
 
         return read_injuries(self._obj)
 
@@ -274,16 +277,16 @@ class TimelineAccessor:
         result, rules
             See :meth:`weekly`.
         injuries
-            :func:`loadwatch.injuries.read_injuries`, to mark on the chart.
+            :func:`loadwatch.findings.injuries.read_injuries`, to mark on the chart.
         ax
             Draw here; a new figure otherwise.
 
         Returns
         -------
         matplotlib.axes.Axes
-            :func:`loadwatch.plots.weekly_distance` in the athlete's units.
+            :func:`loadwatch.report.plots.weekly_distance` in the athlete's units.
         """
-        from . import plots
+        from loadwatch.report import plots
 
         name = self._one(athlete)
         mine = self._obj[self._obj["athlete"] == name]
@@ -304,8 +307,8 @@ class TimelineAccessor:
         ax: Axes | None = None,
     ) -> Axes:
         """One athlete's runs against the longest of the previous 30 days
-        (:func:`loadwatch.plots.long_runs`); see :meth:`plot_weekly`."""
-        from . import plots
+        (:func:`loadwatch.report.plots.long_runs`); see :meth:`plot_weekly`."""
+        from loadwatch.report import plots
 
         name = self._one(athlete)
         units = self.units(result).get(name, "km")
@@ -323,8 +326,11 @@ class TimelineAccessor:
         injuries: pd.DataFrame | None = None,
         ax: Axes | None = None,
     ) -> Axes:
-        """One athlete's findings on a time line (:func:`loadwatch.plots.findings_timeline`)."""
-        from . import plots
+        """One athlete's findings on a time line.
+
+        See :func:`loadwatch.report.plots.findings_timeline`.
+        """
+        from loadwatch.report import plots
 
         name = self._one(athlete)
         mine = self._obj[self._obj["athlete"] == name]
@@ -343,8 +349,8 @@ class TimelineAccessor:
         ax: Axes | None = None,
     ) -> Axes:
         """Every athlete's weekly ``column`` side by side
-        (:func:`loadwatch.plots.roster_weekly`)."""
-        from . import plots
+        (:func:`loadwatch.report.plots.roster_weekly`)."""
+        from loadwatch.report import plots
 
         weeks = self.weekly(result=result, rules=rules)
         return plots.roster_weekly(weeks, column=column, athletes=self.athletes, ax=ax)

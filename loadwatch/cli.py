@@ -27,29 +27,29 @@ from typing import Any
 
 import click
 
-from .cache import cache_info, clear_cache
-from .cli_guard import Day, GuardedGroup, capped_jobs
-from .cli_guard import echo as _echo
-from .errors import LoadwatchError
-from .findings_table import FINDING_FIELDS, finding_records
-from .load.ruleset import ALARMS, SEVERITIES
-from .output_files import check_report_path
-from .report import summary_text, write_report
-from .rules import check as check_findings
-from .rules import weekly_load
-from .safe_text import json_finite, json_terminal_safe, one_line
-from .settings import UNITS, WEEK_STARTS, SettingsOverride
-from .shoes import SHOE_FIELDS, shoe_records, shoe_table, shoe_text
-from .tables import (
+from loadwatch.cli_guard import Day, GuardedGroup, capped_jobs
+from loadwatch.cli_guard import echo as _echo
+from loadwatch.errors import LoadwatchError
+from loadwatch.findings.check import check as check_findings
+from loadwatch.findings.check import weekly_load
+from loadwatch.findings.table import FINDING_FIELDS, finding_records
+from loadwatch.report import summary_text, write_report
+from loadwatch.report.output_files import check_report_path
+from loadwatch.report.records import (
     ACTIVITY_FIELDS,
     WEEK_FIELDS,
     activity_records,
     records_to_csv,
     week_records,
 )
-from .text_tables import activities_text, findings_text, weeks_text
-from .timeline import ImportResult, import_activities
-from .version import __version__
+from loadwatch.report.text_tables import activities_text, findings_text, weeks_text
+from loadwatch.rules.ruleset import ALARMS, SEVERITIES
+from loadwatch.safe_text import json_finite, json_terminal_safe, one_line
+from loadwatch.shoes import SHOE_FIELDS, shoe_records, shoe_table, shoe_text
+from loadwatch.timeline.build import ImportResult, import_activities
+from loadwatch.timeline.cache import cache_info, clear_cache
+from loadwatch.timeline.settings import UNITS, WEEK_STARTS, SettingsOverride
+from loadwatch.version import __version__
 
 #: Above this many files a progress bar is shown on stderr (when it is a terminal).
 PROGRESS_MIN_FILES = 8
@@ -163,12 +163,12 @@ def _import(selection: Selection) -> ImportResult:
 def _import_on_dask(
     selection: Selection, overrides: SettingsOverride, progress: Callable
 ) -> ImportResult:
-    """--engine dask: one task per athlete on a Dask cluster (loadwatch.cohort)."""
+    """--engine dask: one task per athlete on a Dask cluster (loadwatch.timeline.cohort)."""
     if importlib.util.find_spec("distributed") is None:
         raise click.ClickException(
             'the dask engine needs Dask, which is not installed: pip install "loadwatch[dask]"'
         )
-    from .cohort import read_many
+    from loadwatch.timeline.cohort import read_many
 
     options: dict[str, Any] = {"cache": selection.cache}
     if selection.jobs is not None:

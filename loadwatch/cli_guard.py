@@ -22,9 +22,9 @@ from typing import Any
 
 import click
 
-from .errors import LoadwatchError
-from .pool import MAX_WORKERS, default_jobs, stop_workers
-from .safe_text import one_line, terminal_safe
+from loadwatch.errors import LoadwatchError
+from loadwatch.safe_text import one_line, terminal_safe
+from loadwatch.timeline.pool import MAX_WORKERS, default_jobs, stop_workers
 
 #: Dates --since and --until accept (pandas times end in 2262).
 FIRST_DAY = date(1900, 1, 1)

@@ -20,10 +20,10 @@ from click.testing import CliRunner
 import loadwatch as lw
 import loadwatch.accessor  # registers DataFrame.loadwatch
 from loadwatch.cli import main
-from loadwatch.findings_table import FINDING_FIELDS, finding_records
+from loadwatch.findings.table import FINDING_FIELDS, finding_records
+from loadwatch.report.records import ACTIVITY_FIELDS, WEEK_FIELDS, activity_records, week_records
 from loadwatch.shoes import SHOE_FIELDS, shoe_records, shoe_table
 from loadwatch.synthetic import Athlete, Intervals, PlannedRun, build_weeks, write_athlete
-from loadwatch.tables import ACTIVITY_FIELDS, WEEK_FIELDS, activity_records, week_records
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 

@@ -25,7 +25,7 @@ from loadwatch.cli import main
 from loadwatch.errors import CorruptFileError, UnsafeFileError
 from loadwatch.importers import archives, discover
 from loadwatch.importers.archives import iter_archive, read_archive_member, split_member_source
-from loadwatch.timeline import import_activities
+from loadwatch.timeline.build import import_activities
 
 from conftest import CORPUS_DIR
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from loadwatch.athletes import find_athletes
 from loadwatch.errors import SettingsError
+from loadwatch.timeline.athletes import find_athletes
 
 
 def touch(path: Path, text: str = "x") -> Path:

@@ -21,10 +21,10 @@ import pytest
 from click.testing import CliRunner
 
 import loadwatch as lw
-from loadwatch.cache import IMPORTS_FOLDER, cache_folder, cache_info, clear_cache
 from loadwatch.cli import main
-from loadwatch.settings import SettingsOverride
 from loadwatch.synthetic import Athlete, PlannedRun, steady_weeks, write_athlete, write_run
+from loadwatch.timeline.cache import IMPORTS_FOLDER, cache_folder, cache_info, clear_cache
+from loadwatch.timeline.settings import SettingsOverride
 
 PROJECT = Path(__file__).resolve().parents[1]
 HOME = (52.52, 13.405)
@@ -281,11 +281,13 @@ def test_a_damaged_cache_file_is_ignored_and_rebuilt(
 def test_a_cache_of_another_format_is_rebuilt(
     folder: Path, import_cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import loadwatch.cache
+    import loadwatch.timeline.cache
 
     n = n_files(folder)
     lw.import_activities(folder, jobs=1)
-    monkeypatch.setattr(loadwatch.cache, "CACHE_FORMAT", loadwatch.cache.CACHE_FORMAT + 1)
+    monkeypatch.setattr(
+        loadwatch.timeline.cache, "CACHE_FORMAT", loadwatch.timeline.cache.CACHE_FORMAT + 1
+    )
     assert counts(lw.import_activities(folder, jobs=1)) == (0, n)
     assert counts(lw.import_activities(folder, jobs=1)) == (n, 0)
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from loadwatch.cli import main
-from loadwatch.tables import ACTIVITY_FIELDS, WEEK_FIELDS
+from loadwatch.report.records import ACTIVITY_FIELDS, WEEK_FIELDS
 
 from conftest import CORPUS_DIR
 
@@ -138,8 +138,8 @@ def sample_findings() -> list[dict]:
 
 
 def test_check_json_fields_and_story(sample_findings: list[dict]) -> None:
-    from loadwatch.findings_table import FINDING_FIELDS
-    from loadwatch.load.ruleset import EVIDENCE_LABELS
+    from loadwatch.findings.table import FINDING_FIELDS
+    from loadwatch.rules.ruleset import EVIDENCE_LABELS
 
     for finding in sample_findings:
         assert list(finding) == list(FINDING_FIELDS)

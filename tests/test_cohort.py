@@ -24,12 +24,12 @@ import pandas as pd
 import pytest
 
 import loadwatch as lw
-import loadwatch.cohort as cohort
-from loadwatch.athletes import AthleteFolder
-from loadwatch.cohort import DASK_MISSING, failed_athlete, find_cohort, read_many
-from loadwatch.settings import AthleteSettings, SettingsOverride
+import loadwatch.timeline.cohort as cohort
 from loadwatch.synthetic import Athlete, Intervals, PlannedRun, build_weeks, write_athlete
-from loadwatch.timeline import import_athletes
+from loadwatch.timeline.athletes import AthleteFolder
+from loadwatch.timeline.build import import_athletes
+from loadwatch.timeline.cohort import DASK_MISSING, failed_athlete, find_cohort, read_many
+from loadwatch.timeline.settings import AthleteSettings, SettingsOverride
 
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
@@ -168,7 +168,7 @@ def test_without_dask_installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 def test_importing_loadwatch_does_not_import_dask() -> None:
     code = (
-        "import sys, loadwatch, loadwatch.cohort\n"
+        "import sys, loadwatch, loadwatch.timeline.cohort\n"
         "print(sorted({'dask', 'distributed'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

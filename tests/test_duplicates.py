@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loadwatch.duplicates import merge_duplicates, same_activity
+from loadwatch.timeline.duplicates import merge_duplicates, same_activity
 
 T0 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 

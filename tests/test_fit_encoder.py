@@ -20,7 +20,7 @@ import fitparse
 import numpy as np
 import pytest
 
-from loadwatch.importers.fit import read_fit
+from loadwatch.importers.fit.reader import read_fit
 from loadwatch.synthetic import Intervals, PlannedRun, Track, simulate
 from loadwatch.synthetic.fit_encoder import (
     SEMICIRCLES_PER_DEGREE,

@@ -26,18 +26,18 @@ import pandas as pd
 import pytest
 from fitdecode.utils import compute_crc
 
-from loadwatch.activity import Activity, Lap
 from loadwatch.errors import ActivityFileError, CorruptFileError, NotAnActivityError
+from loadwatch.importers.activity import Activity, Lap
 from loadwatch.importers.discover import file_data_from_bytes
-from loadwatch.importers.fit import (
+from loadwatch.importers.fit.fast import decode_fit_fast
+from loadwatch.importers.fit.messages import CRC_REASON, DecoderChoice, FitMessages
+from loadwatch.importers.fit.reader import (
     activities_from_messages,
     decode_fit,
     read_fit,
     read_fit_records,
     records_from_messages,
 )
-from loadwatch.importers.fit_decode import CRC_REASON, DecoderChoice, FitMessages
-from loadwatch.importers.fit_fast import decode_fit_fast
 from loadwatch.synthetic import PlannedRun, write_run
 
 from conftest import CORPUS_DIR, corpus_files

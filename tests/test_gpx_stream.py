@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loadwatch.activity import Activity
 from loadwatch.errors import ActivityFileError
+from loadwatch.importers.activity import Activity
 from loadwatch.importers.gpx import read_gpx, read_gpx_records
 from loadwatch.importers.gpx_stream import scan_gpx
 

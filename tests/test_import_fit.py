@@ -19,7 +19,6 @@ from fitparse.utils import FitParseError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loadwatch.activity import RECORD_COLUMNS, Activity
 from loadwatch.errors import (
     ActivityFileError,
     CorruptFileError,
@@ -27,7 +26,8 @@ from loadwatch.errors import (
     NotAnActivityError,
     UnsupportedFileError,
 )
-from loadwatch.importers.fit import decode_fit, read_fit, read_fit_records
+from loadwatch.importers.activity import RECORD_COLUMNS, Activity
+from loadwatch.importers.fit.reader import decode_fit, read_fit, read_fit_records
 from loadwatch.synthetic.fit_encoder import FitFileWriter, fit_seconds
 
 from conftest import CORPUS_DIR, CorpusFile, corpus_files

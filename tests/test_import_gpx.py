@@ -21,7 +21,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import loadwatch as lw
-from loadwatch.activity import RECORD_COLUMNS
 from loadwatch.errors import (
     ActivityFileError,
     CorruptFileError,
@@ -30,9 +29,10 @@ from loadwatch.errors import (
     UnsafeFileError,
     UnsupportedFileError,
 )
+from loadwatch.importers.activity import RECORD_COLUMNS
 from loadwatch.importers.gpx import read_gpx, read_gpx_records, speed_from_positions_mps
+from loadwatch.importers.sports import normalize_sport
 from loadwatch.importers.xmlsafe import check_xml_safe
-from loadwatch.sports import normalize_sport
 
 from conftest import MANIFEST, CorpusFile, corpus_files
 

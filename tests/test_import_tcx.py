@@ -12,7 +12,6 @@ import gpxpy.geo
 import numpy as np
 import pytest
 
-from loadwatch.activity import RECORD_COLUMNS
 from loadwatch.errors import (
     ActivityFileError,
     CorruptFileError,
@@ -21,8 +20,9 @@ from loadwatch.errors import (
     UnsafeFileError,
     UnsupportedFileError,
 )
+from loadwatch.importers.activity import RECORD_COLUMNS
+from loadwatch.importers.sports import normalize_sport
 from loadwatch.importers.tcx import read_tcx, read_tcx_records
-from loadwatch.sports import normalize_sport
 
 from conftest import CorpusFile, corpus_files
 

@@ -16,9 +16,8 @@ from matplotlib.dates import num2date
 from matplotlib.figure import Figure
 
 import loadwatch as lw
-from loadwatch import plots
 from loadwatch.errors import LoadwatchError, SettingsError
-from loadwatch.injuries import (
+from loadwatch.findings.injuries import (
     ANY_RULE,
     INJURY_COLUMNS,
     INJURY_SUMMARY_COLUMNS,
@@ -31,7 +30,8 @@ from loadwatch.injuries import (
     read_injury_log,
     rule_injury_table,
 )
-from loadwatch.load.ruleset import Finding
+from loadwatch.report import plots
+from loadwatch.rules.ruleset import Finding
 from loadwatch.synthetic import Athlete, build_weeks, write_athlete
 
 FAST = {"record_interval_s": 60.0}

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from test_load_frames import run, timeline_of, week_runs
 
 from loadwatch.load import acwr
-from loadwatch.load.ruleset import load_rules
+from loadwatch.rules.ruleset import load_rules
 
 RULES = load_rules()
 RULE = RULES["acute-chronic"]

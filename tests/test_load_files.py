@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 
 import loadwatch
-from loadwatch.load.ruleset import Finding
-from loadwatch.rules import evaluate, findings_frame, weekly_load
-from loadwatch.streams import speed_profile
+from loadwatch.findings.check import evaluate, findings_frame, weekly_load
+from loadwatch.importers.streams import speed_profile
+from loadwatch.load.weekly import weekly_table
+from loadwatch.rules.ruleset import Finding
 from loadwatch.synthetic import (
     Athlete,
     Intervals,
@@ -27,8 +28,7 @@ from loadwatch.synthetic import (
     weekly_totals,
     write_athlete,
 )
-from loadwatch.timeline import ImportResult
-from loadwatch.weekly import weekly_table
+from loadwatch.timeline.build import ImportResult
 
 LONDON = ("Europe/London", (51.5074, -0.1278))
 LOS_ANGELES = ("America/Los_Angeles", (34.0522, -118.2437))

@@ -1,7 +1,7 @@
 """Timeline frames built in memory for the load-engine unit tests (and tests of the builders).
 
 The file-based tests (``test_load_files.py``) write real FIT/GPX files; these
-helpers build timeline rows with the same columns (:func:`loadwatch.timeline.to_frame`)
+helpers build timeline rows with the same columns (:func:`loadwatch.timeline.build.to_frame`)
 for fast unit tests of edge cases.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from loadwatch.timeline import COLUMNS, to_frame
+from loadwatch.timeline.build import COLUMNS, to_frame
 
 _ids = count()
 

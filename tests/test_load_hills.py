@@ -9,7 +9,7 @@ import pytest
 from test_load_frames import timeline_of, week_runs
 
 from loadwatch.load import hills
-from loadwatch.load.ruleset import load_rules
+from loadwatch.rules.ruleset import load_rules
 
 MON = date(2026, 1, 5)
 RULES = load_rules()

@@ -9,8 +9,8 @@ import pytest
 from test_load_frames import run, timeline_of, week_runs
 
 from loadwatch.load import layoff
-from loadwatch.load.ruleset import load_rules
-from loadwatch.weekly import weekly_table
+from loadwatch.load.weekly import weekly_table
+from loadwatch.rules.ruleset import load_rules
 
 RULES = load_rules()
 RULE = RULES["return-from-layoff"]

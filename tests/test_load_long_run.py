@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from test_load_frames import run, timeline_of
 
 from loadwatch.load import long_run
-from loadwatch.load.ruleset import load_rules
+from loadwatch.rules.ruleset import load_rules
 
 RULES = load_rules()
 RULE = RULES["long-run-spike"]

@@ -8,7 +8,7 @@ import numpy as np
 from test_load_frames import run, timeline_of, week_runs
 
 from loadwatch.load import notes
-from loadwatch.load.ruleset import load_rules
+from loadwatch.rules.ruleset import load_rules
 
 RULES = load_rules()
 MON = date(2026, 1, 5)

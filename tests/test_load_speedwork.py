@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from test_load_frames import run, timeline_of
 
+from loadwatch.importers.streams import speed_profile
 from loadwatch.load import speedwork
-from loadwatch.load.ruleset import load_rules
-from loadwatch.streams import speed_profile
-from loadwatch.timeline import LAP_COLUMNS
-from loadwatch.weekly import weekly_table
+from loadwatch.load.weekly import weekly_table
+from loadwatch.rules.ruleset import load_rules
+from loadwatch.timeline.build import LAP_COLUMNS
 
 RULES = load_rules()
 RULE = RULES["speedwork-increase"]

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_load_frames import run, timeline_of, week_runs
 
-from loadwatch.weekly import WEEK_COLUMNS, week_start_of, weekly_table
+from loadwatch.load.weekly import WEEK_COLUMNS, week_start_of, weekly_table
 
 MON = date(2026, 1, 5)
 

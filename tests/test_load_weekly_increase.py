@@ -12,8 +12,8 @@ from test_load_frames import timeline_of, week_runs
 
 from loadwatch.load import weekly_increase
 from loadwatch.load.common import established
-from loadwatch.load.ruleset import load_rules
-from loadwatch.weekly import weekly_table
+from loadwatch.load.weekly import weekly_table
+from loadwatch.rules.ruleset import load_rules
 
 MON = date(2026, 1, 5)
 RULES = load_rules()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from loadwatch.localtime import format_offset, resolve_local_time, timezone_at
+from loadwatch.timeline.localtime import format_offset, resolve_local_time, timezone_at
 
 NYC = (40.78, -73.97)
 LA = (34.05, -118.25)

@@ -21,10 +21,10 @@ import pytest
 from click.testing import CliRunner
 
 import loadwatch as lw
-import loadwatch.timeline as timeline
+import loadwatch.timeline.build as timeline
 from loadwatch.cli import main
-from loadwatch.pool import POOL_MIN_BYTES, POOL_MIN_FILES, pool_plan, run_pool
 from loadwatch.synthetic import Athlete, PlannedRun, steady_weeks, write_athlete
+from loadwatch.timeline.pool import POOL_MIN_BYTES, POOL_MIN_FILES, pool_plan, run_pool
 
 HOME = (40.78, -73.97)
 UNCOUNTED = {"files_from_cache": 0, "files_decoded": 0}

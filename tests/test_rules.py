@@ -16,8 +16,7 @@ from test_load_frames import run, timeline_of, week_runs
 
 import loadwatch
 from loadwatch.errors import SettingsError
-from loadwatch.findings_table import FINDING_FIELDS, finding_records
-from loadwatch.rules import (
+from loadwatch.findings.check import (
     EVIDENCE_LABELS,
     FINDING_COLUMNS,
     NOTE_IDS,
@@ -30,16 +29,17 @@ from loadwatch.rules import (
     parse_rules,
     weekly_load,
 )
-from loadwatch.streams import speed_profile
+from loadwatch.findings.table import FINDING_FIELDS, finding_records
+from loadwatch.importers.streams import speed_profile
 from loadwatch.synthetic import Athlete, build_weeks, write_athlete
-from loadwatch.timeline import LAP_COLUMNS
+from loadwatch.timeline.build import LAP_COLUMNS
 
 MON = date(2026, 1, 5)
 RULES = load_rules()
 
 
 def packaged_toml() -> dict:
-    text = resources.files("loadwatch").joinpath("rules.toml").read_text(encoding="utf-8")
+    text = resources.files("loadwatch.rules").joinpath("rules.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 
@@ -47,7 +47,7 @@ def packaged_toml() -> dict:
 
 
 def test_rules_file_is_package_data_with_every_public_id() -> None:
-    assert resources.files("loadwatch").joinpath("rules.toml").is_file()
+    assert resources.files("loadwatch.rules").joinpath("rules.toml").is_file()
     assert set(RULES) == set(RULE_IDS) | set(NOTE_IDS)
     assert RULE_IDS == (
         "weekly-increase",
@@ -124,7 +124,7 @@ def test_a_malformed_rules_file_is_refused(change, match) -> None:
 
 def test_load_rules_from_a_file(tmp_path: Path) -> None:
     good = tmp_path / "rules.toml"
-    text = resources.files("loadwatch").joinpath("rules.toml").read_text(encoding="utf-8")
+    text = resources.files("loadwatch.rules").joinpath("rules.toml").read_text(encoding="utf-8")
     good.write_text(text.replace("caution = 10.0   # % above the established", "caution = 12.0 #"))
     assert load_rules(good)["weekly-increase"].band("caution") == 12.0
     bad = tmp_path / "bad.toml"
@@ -283,7 +283,7 @@ def _timed(call) -> float:
 def test_readme_lists_every_rule_with_its_evidence_label() -> None:
     from pathlib import Path
 
-    from loadwatch.load.ruleset import RULE_IDS
+    from loadwatch.rules.ruleset import RULE_IDS
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     rules = load_rules()

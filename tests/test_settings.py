@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from loadwatch.errors import SettingsError
-from loadwatch.settings import load_settings, settings_for_folder
+from loadwatch.timeline.settings import load_settings, settings_for_folder
 
 GOOD = """
 [athlete]

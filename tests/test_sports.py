@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadwatch.sports import is_running, normalize_sport
+from loadwatch.importers.sports import is_running, normalize_sport
 
 
 @pytest.mark.parametrize(

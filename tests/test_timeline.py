@@ -24,7 +24,7 @@ from loadwatch.synthetic import (
     weekly_totals,
     write_athlete,
 )
-from loadwatch.timeline import COLUMNS
+from loadwatch.timeline.build import COLUMNS
 
 from conftest import CORPUS_DIR, corpus_files
 
@@ -229,8 +229,8 @@ def test_sample_copy_is_read_identically_as_gz(tmp_path: Path) -> None:
 
 def test_athletes_imported_apart_and_combined_equal_one_import(tmp_path: Path) -> None:
     """The seam engines use: importing athletes one by one and combining gives the same."""
-    from loadwatch.athletes import find_athletes
-    from loadwatch.timeline import combine_results, import_athletes
+    from loadwatch.timeline.athletes import find_athletes
+    from loadwatch.timeline.build import combine_results, import_athletes
 
     start = datetime(2026, 3, 2, 7, 0)
     for name, km in (("Ann Even", 8.0), ("Bo Long", 12.0)):

@@ -29,16 +29,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from ..errors import (
+from loadwatch.errors import (
     ActivityFileError,
     CorruptFileError,
     SpecialFileError,
     UnsafeFileError,
     UnsupportedFileError,
 )
-from ..regular_files import MAX_TABLE_BYTES, NotARegularFileError, open_regular_file
-from . import discover
-from .discover import FileData, file_data_from_bytes, is_activity_name, is_macos_metadata
+from loadwatch.importers import discover
+from loadwatch.importers.discover import (
+    FileData,
+    file_data_from_bytes,
+    is_activity_name,
+    is_macos_metadata,
+)
+from loadwatch.importers.regular_files import (
+    MAX_TABLE_BYTES,
+    NotARegularFileError,
+    open_regular_file,
+)
 
 #: Largest total of uncompressed bytes read from one archive, nested archives
 #: included [bytes]. A ten-year Strava export is 1-3 GB unpacked.

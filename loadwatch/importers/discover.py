@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import (
+from loadwatch.errors import (
     ActivityFileError,
     EmptyFileError,
     SpecialFileError,
@@ -31,14 +31,14 @@ from ..errors import (
     UnsafeFileError,
     UnsupportedFileError,
 )
-from ..regular_files import (
+from loadwatch.importers.regular_files import (
     FileTooLargeError,
     NotARegularFileError,
     kind_of_mode,
     read_regular_bytes,
     special_file_reason,
 )
-from .xmlsafe import decode_head, root_element_name
+from loadwatch.importers.xmlsafe import decode_head, root_element_name
 
 #: Largest activity file read, compressed or not [bytes]. A 10-hour run at
 #: 1 s records is ~1 MB as FIT and ~10 MB as GPX; 256 MiB leaves a wide margin.

@@ -1,4 +1,4 @@
-"""Read GPX 1.0 and 1.1 files: one :class:`~loadwatch.activity.Activity` per file.
+"""Read GPX 1.0 and 1.1 files: one :class:`~loadwatch.importers.activity.Activity` per file.
 
 The XML is parsed once, safely (:mod:`loadwatch.importers.xmlsafe`), in any
 encoding XML allows. Two readers give the same activity:
@@ -30,7 +30,7 @@ an activity only if its track points carry times:
   a planned or edited track that kept a few times (a GraphHopper route with
   arrival estimates, a BaseCamp export) → :class:`NotAnActivityError`;
 * a single timed point: nothing was recorded → :class:`NotAnActivityError`;
-* times before :data:`PLAUSIBLE_FROM_UTC` or after tomorrow (a device whose clock was never set,
+* times before :data:`PLAUSIBLE_FROM_UTC` or after 2100 (a device whose clock was never set,
   e.g. 1901-12-13, the 32-bit time minimum) are treated as missing; if no other
   time remains the file is :class:`CorruptFileError`.
 * a first or last point whose time is far from the rest (a watch clock a year
@@ -62,7 +62,6 @@ import gpxpy.gpxfield
 import numpy as np
 import pandas as pd
 
-from loadwatch.activity import RECORD_COLUMNS, Activity
 from loadwatch.errors import (
     CorruptFileError,
     EmptyFileError,
@@ -70,8 +69,8 @@ from loadwatch.errors import (
     UnsupportedFileError,
 )
 from loadwatch.importers import gpx_stream
+from loadwatch.importers.activity import PLAUSIBLE_UNTIL_UTC, RECORD_COLUMNS, Activity
 from loadwatch.importers.gpx_points import (
-    FUTURE_MARGIN,
     PLAUSIBLE_FROM_UTC,
     TrackPoints,
     check_positions,
@@ -82,9 +81,9 @@ from loadwatch.importers.gpx_points import (
     utc_time,
 )
 from loadwatch.importers.gpx_stream import SENSOR_COLUMNS, SENSOR_ELEMENTS
+from loadwatch.importers.sports import normalize_sport
+from loadwatch.importers.streams import speed_profile
 from loadwatch.importers.xmlsafe import local_name, parse_xml
-from loadwatch.sports import normalize_sport
-from loadwatch.streams import speed_profile
 
 __all__ = [
     "plausible_utc",
@@ -96,10 +95,8 @@ __all__ = [
 
 
 def plausible_utc(moment: datetime | None) -> bool:
-    """True for a time a recording can have: from 1990 to two days past now (UTC)."""
-    return moment is not None and (
-        PLAUSIBLE_FROM_UTC <= moment <= datetime.now(UTC) + FUTURE_MARGIN
-    )
+    """True for a time a recording can have: from 1990 to :data:`PLAUSIBLE_UNTIL_UTC`."""
+    return moment is not None and PLAUSIBLE_FROM_UTC <= moment <= PLAUSIBLE_UNTIL_UTC
 
 
 #: Speed smoothing window: at least this many seconds ...
@@ -212,7 +209,7 @@ def read_gpx_records(data: bytes, source: str, *, decoder: GpxDecoder = "auto") 
     -------
     pandas.DataFrame
         One row per track point in file order, with the columns of
-        :data:`loadwatch.activity.RECORD_COLUMNS` in that order: ``time_utc``
+        :data:`loadwatch.importers.activity.RECORD_COLUMNS` in that order: ``time_utc``
         (NaT where the point has no time), ``distance_m`` cumulative along the
         track [m] (gaps between segments add nothing, as in gpxpy's
         ``length_2d``), ``speed_mps`` from :func:`speed_from_positions_mps` [m/s],

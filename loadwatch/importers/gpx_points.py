@@ -5,7 +5,7 @@ streaming scan of :mod:`loadwatch.importers.gpx_stream` for large ones) fill a
 :class:`TrackPoints` and hand it to :func:`screen_points`, so the rules for
 what counts as a recording, and the notes, have one home:
 
-* times before :data:`PLAUSIBLE_FROM_UTC` or after tomorrow (a device whose
+* times before :data:`PLAUSIBLE_FROM_UTC` or after 2100 (a device whose
   clock was never set, e.g. 1901-12-13) are treated as missing; if no other
   time remains the file is :class:`~loadwatch.errors.CorruptFileError`;
 * no times, fewer than half the points with a time (:data:`MIN_TIMED_FRACTION`)
@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from loadwatch.errors import CorruptFileError, NotAnActivityError
+from loadwatch.importers.activity import PLAUSIBLE_UNTIL_UTC
 
 __all__ = [
     "CLOCK_OUTLIER_GAP_S",
@@ -39,8 +40,6 @@ __all__ = [
 
 #: Times before this are a device clock that was never set, not a recording.
 PLAUSIBLE_FROM_UTC = datetime(1990, 1, 1, tzinfo=UTC)
-#: How far past the reading machine's clock a recording may be dated.
-FUTURE_MARGIN = timedelta(days=2)
 #: A file is a recording only if at least this share of its track points has a time.
 MIN_TIMED_FRACTION = 0.5
 #: Pauses longer than this [s] are named in the activity's notes.
@@ -159,7 +158,7 @@ def screen_points(points: TrackPoints, n_naive: int, notes: list[str], source: s
     if n_naive:
         notes.append(f"{n_naive} times have no time zone; they were taken as UTC")
     time = points.time
-    latest = np.datetime64((datetime.now(UTC) + FUTURE_MARGIN).replace(tzinfo=None), "us")
+    latest = np.datetime64(PLAUSIBLE_UNTIL_UTC.replace(tzinfo=None), "us")
     earliest = np.datetime64(PLAUSIBLE_FROM_UTC.replace(tzinfo=None), "us")
     known = ~np.isnat(time)
     implausible = known & ((time < earliest) | (time > latest))

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from loadwatch.activity import Activity
 from loadwatch.errors import UnsupportedFileError
+from loadwatch.importers.activity import Activity
 from loadwatch.importers.archives import MEMBER_SEPARATOR, read_archive_member
 from loadwatch.importers.discover import FileData, read_file_data
 
@@ -22,15 +22,15 @@ from loadwatch.importers.discover import FileData, read_file_data
 def parse_file_data(file: FileData) -> list[Activity]:
     """Decode recognised bytes with the importer of their format."""
     if file.format == "fit":
-        from .fit import read_fit
+        from loadwatch.importers.fit.reader import read_fit
 
         return read_fit(file.data, file.source)
     if file.format == "gpx":
-        from .gpx import read_gpx
+        from loadwatch.importers.gpx import read_gpx
 
         return read_gpx(file.data, file.source)
     if file.format == "tcx":
-        from .tcx import read_tcx
+        from loadwatch.importers.tcx import read_tcx
 
         return read_tcx(file.data, file.source)
     raise UnsupportedFileError(file.source, f"no importer for {file.format}")
@@ -56,7 +56,7 @@ def read_records(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns as :data:`loadwatch.activity.RECORD_COLUMNS`: ``time_utc``,
+        Columns as :data:`loadwatch.importers.activity.RECORD_COLUMNS`: ``time_utc``,
         ``distance_m`` [m], ``speed_mps`` [m/s], ``altitude_m`` [m],
         ``heart_rate_bpm``, ``cadence_rpm``, ``temperature_c`` [°C],
         ``lat``/``lon`` [degrees]; NaN where the file has no such data.
@@ -66,14 +66,14 @@ def read_records(path: str | Path) -> pd.DataFrame:
     else:
         file = read_file_data(Path(path))
     if file.format == "fit":
-        from .fit import read_fit_records
+        from loadwatch.importers.fit.reader import read_fit_records
 
         return read_fit_records(file.data, file.source)
     if file.format == "gpx":
-        from .gpx import read_gpx_records
+        from loadwatch.importers.gpx import read_gpx_records
 
         return read_gpx_records(file.data, file.source)
-    from .tcx import read_tcx_records
+    from loadwatch.importers.tcx import read_tcx_records
 
     return read_tcx_records(file.data, file.source)
 

@@ -21,7 +21,7 @@ timer_s
 elapsed_s
     Wall-clock time from the start to the end of the last lap or the last
     trackpoint, whichever is later (pauses included, as in
-    :class:`~loadwatch.activity.Activity`).
+    :class:`~loadwatch.importers.activity.Activity`).
 ascent_m, descent_m
     From the trackpoints' ``AltitudeMeters`` with gpxpy's own method
     (``gpxpy.geo.calculate_uphill_downhill``: a 0.3/0.4/0.3 three-point
@@ -45,16 +45,12 @@ import gpxpy.geo
 import numpy as np
 import pandas as pd
 
-from loadwatch.activity import RECORD_COLUMNS, Activity, Lap
 from loadwatch.errors import NotAnActivityError, UnsupportedFileError
-from loadwatch.importers.gpx import (
-    plausible_utc,
-    speed_from_distance_mps,
-    speed_from_positions_mps,
-)
+from loadwatch.importers.activity import RECORD_COLUMNS, Activity, Lap
+from loadwatch.importers.gpx import plausible_utc, speed_from_distance_mps, speed_from_positions_mps
+from loadwatch.importers.sports import normalize_sport
+from loadwatch.importers.streams import profile_from_times
 from loadwatch.importers.xmlsafe import local_name, parse_xml
-from loadwatch.sports import normalize_sport
-from loadwatch.streams import profile_from_times
 
 __all__ = ["read_tcx", "read_tcx_records"]
 
@@ -130,7 +126,7 @@ def read_tcx_records(data: bytes, source: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per trackpoint of every activity, in file order, with the
-        columns of :data:`loadwatch.activity.RECORD_COLUMNS`. ``distance_m``
+        columns of :data:`loadwatch.importers.activity.RECORD_COLUMNS`. ``distance_m``
         is the device's ``DistanceMeters`` (else the cumulative GPS track
         length); ``speed_mps`` is the device's ``TPX/Speed`` (else derived
         from positions or distance over a centred window, see

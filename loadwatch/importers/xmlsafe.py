@@ -29,12 +29,7 @@ from xml.parsers import expat
 import defusedxml.ElementTree as defused_etree
 from defusedxml import DefusedXmlException, DTDForbidden
 
-from loadwatch.errors import (
-    CorruptFileError,
-    EmptyFileError,
-    UnsafeFileError,
-    UnsupportedFileError,
-)
+from loadwatch.errors import CorruptFileError, EmptyFileError, UnsafeFileError, UnsupportedFileError
 
 __all__ = [
     "check_xml_safe",

@@ -14,8 +14,8 @@ module              topic
 ``notes``           heat, cross-training and beginner notes (severity ``note``)
 ==================  ===============================================================
 
-Every threshold comes from :mod:`loadwatch.rules` (``rules.toml``); the modules
-here hold only arithmetic and wording. :func:`loadwatch.rules.check` runs them all.
+Every threshold comes from :mod:`loadwatch.findings.check` (``rules.toml``); the modules
+here hold only arithmetic and wording. :func:`loadwatch.findings.check.check` runs them all.
 This package deliberately imports nothing at package level, so that
-:mod:`loadwatch.weekly` can use :mod:`loadwatch.load.ruleset` without a cycle.
+:mod:`loadwatch.load.weekly` can use :mod:`loadwatch.rules.ruleset` without a cycle.
 """

@@ -38,9 +38,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..weekly import WeekStart, week_starts
-from .common import as_date
-from .ruleset import Finding, Rule, RuleSet
+from loadwatch.load.common import as_date
+from loadwatch.load.weekly import WeekStart, week_starts
+from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 
 RULE_ID = "acute-chronic"
 

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..weekly import WeekStart, weekly_table
-from .common import above, as_date, established, threshold, week_index
-from .ruleset import Finding, Rule, RuleSet
+from loadwatch.load.common import above, as_date, established, threshold, week_index
+from loadwatch.load.weekly import WeekStart, weekly_table
+from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 
 RULE_ID = "hill-increase"
 _METRICS = (("ascent_m", "climbed"), ("descent_m", "descended"))
@@ -32,7 +32,7 @@ def climbing_weeks(timeline: pd.DataFrame, week_start: WeekStart = "monday") -> 
     """The weekly table with the distance of runs whose files record ascent and descent.
 
     Adds ``ascent_known_km`` and ``descent_known_km`` [km] to
-    :func:`loadwatch.weekly.weekly_table`.
+    :func:`loadwatch.load.weekly.weekly_table`.
     """
     runs = timeline["is_run"]
     distance = timeline["distance_km"].where(runs, 0.0)

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..weekly import WeekStart, week_starts
-from .common import as_date, km
-from .ruleset import Finding, Rule, RuleSet
+from loadwatch.load.common import as_date, km
+from loadwatch.load.weekly import WeekStart, week_starts
+from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 
 RULE_ID = "return-from-layoff"
 

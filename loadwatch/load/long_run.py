@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..weekly import WeekStart, week_starts
-from .common import above, as_date, km, pct, percent_change, threshold
-from .ruleset import Finding, Rule, RuleSet
+from loadwatch.load.common import above, as_date, km, pct, percent_change, threshold
+from loadwatch.load.weekly import WeekStart, week_starts
+from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 
 RULE_ID = "long-run-spike"
 

@@ -1,6 +1,6 @@
 """Notes, not alarms: runs in the heat, cross-training, and beginner advice.
 
-Notes are :class:`~loadwatch.load.ruleset.Finding` objects with severity
+Notes are :class:`~loadwatch.rules.ruleset.Finding` objects with severity
 ``"note"``, in the same list as the alarms so a report can show them beside
 the week they belong to; :attr:`Finding.is_alarm` tells them apart.
 
@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..weekly import WeekStart, heat_temperature_c, week_starts
-from .common import as_date, weeks_phrase
-from .ruleset import Finding, RuleSet
+from loadwatch.load.common import as_date, weeks_phrase
+from loadwatch.load.weekly import WeekStart, heat_temperature_c, week_starts
+from loadwatch.rules.ruleset import Finding, RuleSet
 
 HEAT_ID = "heat-note"
 CROSS_ID = "cross-training-note"

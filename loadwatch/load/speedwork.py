@@ -6,7 +6,7 @@
    such as warm-up, rest or cool-down): the distance of its ``active``/
    ``interval`` laps that were faster than the athlete's fast line (or whose
    speed is unknown);
-2. otherwise, from the run's speed profile (:mod:`loadwatch.streams`, computed
+2. otherwise, from the run's speed profile (:mod:`loadwatch.importers.streams`, computed
    from time and distance, so GPX files with only positions work too): the
    distance covered while the speed *held for a minute* was at or above the
    fast line;
@@ -41,9 +41,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..streams import N_SPEED_BINS, SPEED_BIN_MPS
-from .common import above, as_date, established, km, pace, threshold, week_index
-from .ruleset import Finding, Rule, RuleSet
+from loadwatch.importers.streams import N_SPEED_BINS, SPEED_BIN_MPS
+from loadwatch.load.common import above, as_date, established, km, pace, threshold, week_index
+from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 
 RULE_ID = "speedwork-increase"
 
@@ -95,9 +95,9 @@ def run_speeds(
     timeline
         The activity timeline; only ``is_run`` rows are used.
     laps
-        The lap table (:data:`loadwatch.timeline.LAP_COLUMNS`), or ``None``.
+        The lap table (:data:`loadwatch.timeline.build.LAP_COLUMNS`), or ``None``.
     profiles
-        Speed profile per ``activity_id`` (:func:`loadwatch.streams.speed_profile`),
+        Speed profile per ``activity_id`` (:func:`loadwatch.importers.streams.speed_profile`),
         or ``None``.
     rule
         The ``speedwork-increase`` rule.
@@ -187,7 +187,7 @@ def fast_distance_km(
     nor a speed profile. See the module docstring for the definition.
     """
     if rule is None:
-        from .ruleset import load_rules
+        from loadwatch.rules.ruleset import load_rules
 
         rule = load_rules()[RULE_ID]
     speeds = run_speeds(timeline, laps, profiles, rule)

@@ -21,8 +21,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .common import above, as_date, established, km, pct, percent_change, threshold, week_index
-from .ruleset import Finding, Rule, RuleSet
+from loadwatch.load.common import (
+    above,
+    as_date,
+    established,
+    km,
+    pct,
+    percent_change,
+    threshold,
+    week_index,
+)
+from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 
 RULE_ID = "weekly-increase"
 
@@ -33,7 +42,7 @@ def weekly_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     Parameters
     ----------
     weeks
-        A weekly table (:func:`loadwatch.weekly.weekly_table`).
+        A weekly table (:func:`loadwatch.load.weekly.weekly_table`).
     rule
         The ``weekly-increase`` rule.
 

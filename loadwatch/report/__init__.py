@@ -32,10 +32,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .html import render, render_html, write_report
-from .model import OPEN_DAYS, AthleteView, ReportData, build_report_data
-from .roster import index_rows
-from .summary import summary_from_data, summary_text
+from loadwatch.report.html import render, render_html, write_report
+from loadwatch.report.model import OPEN_DAYS, AthleteView, ReportData, build_report_data
+from loadwatch.report.roster import index_rows
+from loadwatch.report.summary import summary_from_data, summary_text
 
 #: Imported on first use: matplotlib takes ~0.5 s to load, and the terminal
 #: commands (weeks, check, shoes …) never draw.
@@ -44,7 +44,7 @@ _GALLERY = ("CHART_TITLES", "ChartImage", "athlete_charts", "athlete_figures")
 
 def __getattr__(name: str) -> Any:
     if name in _GALLERY:
-        from . import gallery
+        from loadwatch.report import gallery
 
         return getattr(gallery, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

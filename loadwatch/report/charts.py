@@ -34,9 +34,16 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ..load.ruleset import NOTE_IDS, RULE_IDS
-from .limits import LABEL_CHARS, SHOE_CHART_MAX, SHOES_COMMAND, clean, more, pairs_shown
-from .model import KM_PER_MI, SHOE_LINES_MI
+from loadwatch.report.limits import (
+    LABEL_CHARS,
+    SHOE_CHART_MAX,
+    SHOES_COMMAND,
+    clean,
+    more,
+    pairs_shown,
+)
+from loadwatch.report.model import KM_PER_MI, SHOE_LINES_MI
+from loadwatch.rules.ruleset import NOTE_IDS, RULE_IDS
 
 #: Colours by meaning (Okabe–Ito).
 COLORS = {

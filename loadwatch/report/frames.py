@@ -16,11 +16,11 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from ..load import acwr, hills, layoff, long_run, speedwork, weekly_increase
-from ..load.common import threshold
-from ..load.ruleset import RuleSet
-from ..timeline import ImportResult
-from ..weekly import WeekStart
+from loadwatch.load import acwr, hills, layoff, long_run, speedwork, weekly_increase
+from loadwatch.load.common import threshold
+from loadwatch.load.weekly import WeekStart
+from loadwatch.rules.ruleset import RuleSet
+from loadwatch.timeline.build import ImportResult
 
 #: A pair run in within this many days of the report date is in use [days].
 IN_USE_DAYS = 28
@@ -176,7 +176,7 @@ def fast_weeks(weeks: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
 def shoe_table_function() -> ShoeTable | None:
     """:func:`loadwatch.shoes.shoe_table` where that package is installed, else None."""
     try:
-        from ..shoes import shoe_table
+        from loadwatch.shoes import shoe_table
     except ImportError:
         return None
     return shoe_table

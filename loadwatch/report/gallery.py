@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..plots import mark_injuries
-from ..rules import findings_frame
-from . import charts
-from .limits import NAME_CHARS, SHOE_CHART_MAX, clean, more, pairs_shown
-from .model import SHOE_LINES_MI, AthleteView, ReportData, distance
+from loadwatch.findings.check import findings_frame
+from loadwatch.report import charts
+from loadwatch.report.limits import NAME_CHARS, SHOE_CHART_MAX, clean, more, pairs_shown
+from loadwatch.report.model import SHOE_LINES_MI, AthleteView, ReportData, distance
+from loadwatch.report.plots import mark_injuries
 
 #: Chart keys, in report order, and their titles (the start of each alt text).
 CHART_TITLES = {

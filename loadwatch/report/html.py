@@ -23,12 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..load.ruleset import Finding, RuleSet
-from ..output_files import check_report_path, generator_meta, write_text_atomic
-from ..timeline import ImportResult
-from ..version import __version__
-from . import medical, roster
-from .limits import (
+from loadwatch.report import medical, roster
+from loadwatch.report.limits import (
     CHARTED_ATHLETES_MAX,
     CHECK_COMMAND,
     NAME_CHARS,
@@ -45,7 +41,7 @@ from .limits import (
     more,
     pairs_shown,
 )
-from .model import (
+from loadwatch.report.model import (
     KM_PER_MI,
     OPEN_DAYS,
     AthleteView,
@@ -54,7 +50,11 @@ from .model import (
     distance,
     split_message,
 )
-from .summary import open_line, this_week, week_lines
+from loadwatch.report.output_files import check_report_path, generator_meta, write_text_atomic
+from loadwatch.report.summary import open_line, this_week, week_lines
+from loadwatch.rules.ruleset import Finding, RuleSet
+from loadwatch.timeline.build import ImportResult
+from loadwatch.version import __version__
 
 #: Plain words for each evidence label.
 EVIDENCE_GLOSS = {
@@ -347,7 +347,7 @@ def _shoes_table(view: AthleteView) -> str:
 
 
 def _details(view: AthleteView, data: ReportData, number: int) -> str:
-    from .gallery import athlete_charts  # matplotlib: loaded only to draw
+    from loadwatch.report.gallery import athlete_charts  # matplotlib: loaded only to draw
 
     parts = ["<h3>Charts</h3>"]
     drawn = number <= CHARTED_ATHLETES_MAX
@@ -490,7 +490,7 @@ def write_report(
 ) -> Path:
     """Write the self-contained HTML report of an import to ``path`` (UTF-8).
 
-    The path is checked first (:func:`loadwatch.output_files.check_report_path`):
+    The path is checked first (:func:`loadwatch.report.output_files.check_report_path`):
     it must end in ``.html`` or ``.htm``, must not be one of the files read,
     a link or a device, and an existing file there is replaced only if it is
     a loadwatch report. The page is written to a temporary file beside it and

@@ -36,7 +36,7 @@ import re
 
 import pandas as pd
 
-from ..safe_text import terminal_safe
+from loadwatch.safe_text import terminal_safe
 
 #: Bars in the shoe chart [pairs].
 SHOE_CHART_MAX = 30

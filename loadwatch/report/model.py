@@ -20,13 +20,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..injuries import read_injuries
-from ..load.ruleset import SEVERITIES, Finding, Rule, RuleSet, load_rules
-from ..rules import check, weekly_load
-from ..settings import AthleteSettings
-from ..timeline import ImportResult
-from ..weekly import week_start_of
-from . import frames
+from loadwatch.findings.check import check, weekly_load
+from loadwatch.findings.injuries import read_injuries
+from loadwatch.load.weekly import week_start_of
+from loadwatch.report import frames
+from loadwatch.rules.ruleset import SEVERITIES, Finding, Rule, RuleSet, load_rules
+from loadwatch.timeline.build import ImportResult
+from loadwatch.timeline.settings import AthleteSettings
 
 #: Alarms dated this many days before the report date, or later, are open [days].
 OPEN_DAYS = 14

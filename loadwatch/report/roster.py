@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from .limits import SHOES_COMMAND, SHOES_DUE_MAX, html_name, html_text, more
-from .model import ReportData, distance
+from loadwatch.report.limits import SHOES_COMMAND, SHOES_DUE_MAX, html_name, html_text, more
+from loadwatch.report.model import ReportData, distance
 
 __all__ = ["INDEX_FIELDS", "index_html", "index_rows"]
 

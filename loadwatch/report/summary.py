@@ -15,12 +15,26 @@ from datetime import date
 
 import pandas as pd
 
-from ..load.ruleset import Finding, RuleSet
-from ..timeline import ImportResult
-from . import medical
-from .limits import NAME_CHARS, ROSTER_LINES_MAX, SHOES_COMMAND, SHOES_DUE_MAX, clean, more
-from .model import OPEN_DAYS, AthleteView, ReportData, build_report_data, distance, split_message
-from .roster import index_rows
+from loadwatch.report import medical
+from loadwatch.report.limits import (
+    NAME_CHARS,
+    ROSTER_LINES_MAX,
+    SHOES_COMMAND,
+    SHOES_DUE_MAX,
+    clean,
+    more,
+)
+from loadwatch.report.model import (
+    OPEN_DAYS,
+    AthleteView,
+    ReportData,
+    build_report_data,
+    distance,
+    split_message,
+)
+from loadwatch.report.roster import index_rows
+from loadwatch.rules.ruleset import Finding, RuleSet
+from loadwatch.timeline.build import ImportResult
 
 #: Width of the summary [characters].
 WIDTH = 88

@@ -25,7 +25,7 @@ crossings, forecasts, rotation, JSON records), :mod:`~loadwatch.shoes.findings`
 
 from __future__ import annotations
 
-from .assign import (
+from loadwatch.shoes.assign import (
     ASSIGNMENT_COLUMNS,
     SOURCES,
     AthleteSources,
@@ -34,7 +34,7 @@ from .assign import (
     athlete_sources,
     known_shoes,
 )
-from .findings import (
+from loadwatch.shoes.findings import (
     DROP_RULE,
     SHOE_RULE_IDS,
     ShoeFinding,
@@ -42,7 +42,7 @@ from .findings import (
     mileage_findings,
     shoe_findings,
 )
-from .mileage import (
+from loadwatch.shoes.mileage import (
     FORECAST_MILES,
     MILE_KM,
     MILEAGE_RULE,
@@ -53,8 +53,8 @@ from .mileage import (
     shoe_records,
     shoe_table,
 )
-from .sources import OVERRIDES_FILE, STRAVA_ACTIVITIES_FILE, STRAVA_SHOES_FILE
-from .text import shoe_text
+from loadwatch.shoes.sources import OVERRIDES_FILE, STRAVA_ACTIVITIES_FILE, STRAVA_SHOES_FILE
+from loadwatch.shoes.text import shoe_text
 
 __all__ = [
     "ASSIGNMENT_COLUMNS",

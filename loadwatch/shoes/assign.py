@@ -30,10 +30,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..exports import StravaExport, find_export_tables, search_folders
-from ..exports.apply import row_files
-from ..timeline import ImportResult
-from .sources import OVERRIDES_FILE, Overrides, read_overrides
+from loadwatch.importers.exports.locate import find_export_tables, search_folders
+from loadwatch.importers.exports.strava import StravaExport
+from loadwatch.shoes.sources import OVERRIDES_FILE, Overrides, read_overrides
+from loadwatch.timeline.build import ImportResult
+from loadwatch.timeline.exports import row_files
 
 #: Columns of :func:`assign_shoes` (indexed by ``activity_id``).
 ASSIGNMENT_COLUMNS = ("athlete", "start_local", "distance_km", "shoe", "source", "note")

@@ -53,11 +53,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..load.ruleset import Finding, Rule, RuleSet, load_rules
-from ..timeline import ImportResult
-from ..weekly import week_start_of
-from .assign import ShoeInfo, assign_shoes, athlete_sources, known_shoes
-from .mileage import MILE_KM, MILEAGE_RULE, crossings, line_km, shoe_progress
+from loadwatch.load.weekly import week_start_of
+from loadwatch.rules.ruleset import Finding, Rule, RuleSet, load_rules
+from loadwatch.shoes.assign import ShoeInfo, assign_shoes, athlete_sources, known_shoes
+from loadwatch.shoes.mileage import MILE_KM, MILEAGE_RULE, crossings, line_km, shoe_progress
+from loadwatch.timeline.build import ImportResult
 
 #: Rule id of the drop rule.
 DROP_RULE = "shoe-drop-change"
@@ -67,7 +67,7 @@ SHOE_RULE_IDS = (MILEAGE_RULE, DROP_RULE)
 
 @dataclass(frozen=True)
 class ShoeFinding(Finding):
-    """A :class:`~loadwatch.load.ruleset.Finding` of a shoe rule, naming the pair.
+    """A :class:`~loadwatch.rules.ruleset.Finding` of a shoe rule, naming the pair.
 
     Attributes
     ----------

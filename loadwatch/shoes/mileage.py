@@ -38,9 +38,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..load.ruleset import Rule, RuleSet, load_rules
-from ..timeline import ImportResult
-from .assign import AthleteSources, ShoeInfo, assign_shoes, athlete_sources, known_shoes
+from loadwatch.rules.ruleset import Rule, RuleSet, load_rules
+from loadwatch.shoes.assign import (
+    AthleteSources,
+    ShoeInfo,
+    assign_shoes,
+    athlete_sources,
+    known_shoes,
+)
+from loadwatch.timeline.build import ImportResult
 
 #: One mile [km].
 MILE_KM = 1.609344

@@ -14,8 +14,8 @@ nothing is written.
     2026-10-02,                         # empty shoe: in no tracked pair
 
 Strava's ``activities.csv`` and ``shoes.csv`` — unpacked or inside the
-export's zip — are read by :mod:`loadwatch.exports.strava` (found at import
-time, :attr:`loadwatch.timeline.ImportResult.exports`); the ``Activity Gear``
+export's zip — are read by :mod:`loadwatch.importers.exports.strava` (found at import
+time, :attr:`loadwatch.timeline.build.ImportResult.exports`); the ``Activity Gear``
 of an activity names its pair.
 """
 
@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePath
 
-from ..entry_checks import day_problem
-from ..errors import SettingsError
-from ..exports.locate import MAX_LEVELS_UP, search_folders
-from ..exports.strava import (
+from loadwatch.entry_checks import day_problem
+from loadwatch.errors import SettingsError
+from loadwatch.importers.exports.locate import MAX_LEVELS_UP, search_folders
+from loadwatch.importers.exports.strava import (
     STRAVA_ACTIVITIES_FILE,
     STRAVA_SHOES_FILE,
     StravaActivity,
@@ -41,7 +41,7 @@ from ..exports.strava import (
     path_key,
     read_strava_export,
 )
-from ..regular_files import MAX_TABLE_BYTES, read_regular_bytes
+from loadwatch.importers.regular_files import MAX_TABLE_BYTES, read_regular_bytes
 
 __all__ = [
     "MAX_LEVELS_UP",

@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from .mileage import MILE_KM
+from loadwatch.shoes.mileage import MILE_KM
 
 _STATUS = {"ok": "ok", "caution": "CAUTION", "high": "HIGH", None: ""}
 #: Pairs named in an athlete's rotation line, and characters of each name.

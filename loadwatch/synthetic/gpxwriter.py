@@ -30,7 +30,7 @@ _TAG = "{" + GPXTPX_NS + "}"
 
 #: ``creator`` attribute per device.
 CREATORS = {"garmin": "Garmin Connect", "coros": "COROS", "strava": "StravaGPX"}
-#: Strava's GPX ``<type>`` codes for the sports it exports (see loadwatch.sports).
+#: Strava's GPX ``<type>`` codes for the sports it exports (see loadwatch.importers.sports).
 STRAVA_TYPES = {"running": "9", "cycling": "1", "swimming": "16"}
 
 

@@ -20,7 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 import loadwatch as lw
-from loadwatch.cache import (
+from loadwatch.cli import main
+from loadwatch.synthetic import PlannedRun, write_run
+from loadwatch.timeline.cache import (
     IMPORTS_FOLDER,
     MARKER_FILE,
     AthleteCache,
@@ -28,9 +30,7 @@ from loadwatch.cache import (
     cache_info,
     clear_cache,
 )
-from loadwatch.cli import main
-from loadwatch.settings import AthleteSettings
-from loadwatch.synthetic import PlannedRun, write_run
+from loadwatch.timeline.settings import AthleteSettings
 
 HOME = (52.52, 13.405)
 ZONE = "Europe/Berlin"

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import pytest
 
-from loadwatch.athletes import find_athletes, select_athlete
 from loadwatch.errors import (
     LoadwatchError,
     SpecialFileError,
@@ -34,6 +33,7 @@ from loadwatch.errors import (
     UnsafeFileError,
     UnsupportedFileError,
 )
+from loadwatch.findings.injuries import read_injuries
 from loadwatch.importers.archives import iter_archive
 from loadwatch.importers.discover import (
     MAX_GZIP_MEMBERS,
@@ -42,17 +42,17 @@ from loadwatch.importers.discover import (
     scan_folder,
 )
 from loadwatch.importers.read import read_activity_file
-from loadwatch.injuries import read_injuries
-from loadwatch.regular_files import (
+from loadwatch.importers.regular_files import (
     FileTooLargeError,
     NotARegularFileError,
     open_regular_file,
     read_regular_bytes,
 )
+from loadwatch.load.weekly import weekly_table
 from loadwatch.shoes import shoe_table
 from loadwatch.synthetic import Athlete, PlannedRun, steady_weeks, write_athlete, write_run
-from loadwatch.timeline import import_activities
-from loadwatch.weekly import weekly_table
+from loadwatch.timeline.athletes import find_athletes, select_athlete
+from loadwatch.timeline.build import import_activities
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Longest an import beside special files may take [s]: a FIFO that is opened blocks forever.
@@ -291,8 +291,8 @@ def test_folder_links_are_not_followed_so_no_loop(tmp_path: Path) -> None:
 _UNREADABLE_CHECK = """
 import json, sys
 from pathlib import Path
-from loadwatch.athletes import find_athletes
-from loadwatch.timeline import import_activities
+from loadwatch.timeline.athletes import find_athletes
+from loadwatch.timeline.build import import_activities
 
 root = Path(sys.argv[1])
 out = {}

@@ -22,12 +22,13 @@ import loadwatch as lw
 from loadwatch.cli import main
 from loadwatch.entry_checks import EARLIEST_DAY, LATEST_DAY
 from loadwatch.errors import SettingsError
-from loadwatch.exports import parse_garmin_summary, parse_strava_export
-from loadwatch.injuries import InjuryLogError, read_injuries, read_injury_log
-from loadwatch.settings import MAX_DROP_MM, MAX_START_KM, load_settings
+from loadwatch.findings.injuries import InjuryLogError, read_injuries, read_injury_log
+from loadwatch.importers.exports.garmin import parse_garmin_summary
+from loadwatch.importers.exports.strava import parse_strava_export
 from loadwatch.shoes.sources import read_overrides
 from loadwatch.synthetic import PlannedRun, write_run
 from loadwatch.synthetic.strava_export import HEADER
+from loadwatch.timeline.settings import MAX_DROP_MM, MAX_START_KM, load_settings
 
 HOME = (52.52, 13.405)
 ZONE = "Europe/Berlin"
@@ -169,7 +170,8 @@ def test_a_garmin_summary_with_an_absurd_start_is_one_line_and_matched_by_id(raw
 
 
 def test_a_future_start_is_not_used_and_startTimeGmt_is_the_fallback() -> None:
-    future_ms = int(datetime(2099, 1, 1, tzinfo=UTC).timestamp() * 1000)
+    # After the last time any recording is believed to have (PLAUSIBLE_UNTIL_UTC, 2100).
+    future_ms = int(datetime(2150, 1, 1, tzinfo=UTC).timestamp() * 1000)
     data = json.dumps(
         [
             {

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import loadwatch as lw
-from loadwatch.tables import week_records
+from loadwatch.report.records import week_records
 
 from conftest import CORPUS_DIR, PROJECT_ROOT, corpus_files
 

@@ -23,15 +23,19 @@ import pytest
 from fitdecode.utils import compute_crc
 
 import loadwatch as lw
-from loadwatch.duplicates import (
+from loadwatch.importers.fit.reader import decode_fit, read_fit
+from loadwatch.synthetic import PlannedRun
+from loadwatch.synthetic.fitwriter import fit_bytes
+from loadwatch.synthetic.gpxwriter import gpx_text
+from loadwatch.synthetic.track import simulate
+from loadwatch.timeline.duplicates import (
     MIN_OVERLAP_OF_LONGER,
     SAME_START_S,
     merge_duplicates,
     same_activity,
     trusted_span,
 )
-from loadwatch.importers.fit import decode_fit, read_fit
-from loadwatch.plausibility import (
+from loadwatch.timeline.plausibility import (
     MAX_DISTANCE_KM,
     MAX_ELAPSED_S,
     MAX_SPEED_MPS,
@@ -39,11 +43,7 @@ from loadwatch.plausibility import (
     check_activity,
     is_flagged,
 )
-from loadwatch.synthetic import PlannedRun
-from loadwatch.synthetic.fitwriter import fit_bytes
-from loadwatch.synthetic.gpxwriter import gpx_text
-from loadwatch.synthetic.track import simulate
-from loadwatch.timeline_rows import infer_is_run
+from loadwatch.timeline.rows import infer_is_run
 
 from conftest import CORPUS_DIR
 

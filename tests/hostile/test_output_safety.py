@@ -28,8 +28,8 @@ import loadwatch.cli as cli
 from loadwatch.cli import main
 from loadwatch.cli_guard import EXIT_INTERRUPTED, FIRST_DAY, LAST_DAY, capped_jobs
 from loadwatch.errors import OutputFileError
-from loadwatch.output_files import check_report_path, is_loadwatch_report, write_text_atomic
-from loadwatch.pool import MAX_WORKERS, POOL_MIN_BYTES, default_jobs, pool_plan
+from loadwatch.report.output_files import check_report_path, is_loadwatch_report, write_text_atomic
+from loadwatch.report.records import ACTIVITY_FIELDS, records_to_csv
 from loadwatch.safe_text import (
     json_finite,
     json_terminal_safe,
@@ -38,8 +38,8 @@ from loadwatch.safe_text import (
     terminal_safe,
 )
 from loadwatch.synthetic import Athlete, PlannedRun, steady_weeks, write_athlete
-from loadwatch.tables import ACTIVITY_FIELDS, records_to_csv
-from loadwatch.timeline import FileProblem
+from loadwatch.timeline.build import FileProblem
+from loadwatch.timeline.pool import MAX_WORKERS, POOL_MIN_BYTES, default_jobs, pool_plan
 
 HOME = (40.78, -73.97)
 ZONE = "America/New_York"

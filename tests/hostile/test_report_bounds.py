@@ -35,10 +35,10 @@ from loadwatch.report.limits import (
     clean,
     html_text,
 )
-from loadwatch.settings import ShoeSetting
 from loadwatch.shoes import shoe_table
 from loadwatch.shoes.assign import NOTE_PAIRS, _PeriodIndex
 from loadwatch.synthetic import Athlete, PlannedRun, steady_weeks, write_athlete
+from loadwatch.timeline.settings import ShoeSetting
 
 MONDAY = date(2026, 1, 5)
 WEEKS = 15

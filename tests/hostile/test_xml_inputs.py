@@ -16,10 +16,7 @@ from pathlib import Path
 import pytest
 
 from loadwatch.errors import CorruptFileError, UnsafeFileError
-from loadwatch.importers.discover import (
-    file_data_from_bytes,
-    sniff_format,
-)
+from loadwatch.importers.discover import file_data_from_bytes, sniff_format
 from loadwatch.importers.gpx import read_gpx
 from loadwatch.importers.read import parse_file_data
 from loadwatch.importers.tcx import read_tcx

@@ -1,0 +1,662 @@
+"""The activity timeline: one row per activity, every athlete, documented units.
+
+Nomenclature (every column, its unit and meaning):
+
+===================  ==========================================================
+column               meaning [unit]
+===================  ==========================================================
+athlete              athlete name (``loadwatch.toml`` name, else folder name)
+activity_id          stable id: content hash of the file + session number
+start_utc            start, ``datetime64[ns, UTC]``
+start_local          local wall-clock start, naive ``datetime64[ns]``
+utc_offset_s         local minus UTC at the start [s]
+timezone             IANA name, or ``UTC+hh:mm`` where only the offset is known
+timezone_source      device | settings | gps | utc (see :mod:`loadwatch.timeline.localtime`)
+sport, sub_sport     FIT-profile names (``running``/``trail``); unknown FIT codes as numbers
+sport_inferred       True where the file named no sport and it was inferred
+is_run               counts as running load (a running sport with distance > 0)
+distance_km          distance [km]
+duration_s           moving (timer) time [s], elapsed time where there is no timer
+elapsed_s            wall-clock time start to end [s]
+ascent_m, descent_m  total climbing and descending [m]; NaN where the file has none
+avg_hr_bpm           average heart rate [1/min]
+max_hr_bpm           maximum heart rate [1/min]
+avg_temperature_c    average device temperature [°C]
+max_temperature_c    maximum device temperature [°C]
+n_laps, n_records    number of laps and samples
+start_lat, start_lon start position [degrees]
+name                 activity title from the file
+device               recording device, e.g. ``garmin fr935``
+file                 the source file
+format               fit | gpx | tcx
+session_index        session number within a multisport FIT file (0 otherwise)
+merged_from          files merged into this row as duplicates (``; ``-separated)
+notes                plain-language warnings about this activity
+===================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from loadwatch.errors import ActivityFileError, NotAnActivityError
+from loadwatch.importers.archives import is_archive_name, iter_archive
+from loadwatch.importers.discover import FileData, read_file_data
+from loadwatch.importers.exports.locate import ExportTables, find_export_tables
+from loadwatch.importers.read import parse_file_data
+from loadwatch.safe_text import one_line
+from loadwatch.timeline.athletes import AthleteFolder, find_athletes, select_athlete
+from loadwatch.timeline.cache import (
+    LAP_SCHEMA,
+    AthleteCache,
+    FileOutcome,
+    cache_folder,
+    cached_problems,
+    file_digest,
+    format_trace,
+    unpack,
+)
+from loadwatch.timeline.duplicates import DuplicateMerge, merge_duplicates
+from loadwatch.timeline.exports import apply_export_tables
+from loadwatch.timeline.plausibility import future_note, utc_now
+from loadwatch.timeline.pool import CHUNK_MAX_BYTES, Chunk, pool_plan, run_pool
+from loadwatch.timeline.rows import (
+    COLUMNS,
+    LAP_COLUMNS,
+    RUN_SPEED_RANGE_MPS,
+    _lap_rows,
+    activity_row,
+    empty_timeline,
+    infer_is_run,
+    to_frame,
+)
+from loadwatch.timeline.settings import AthleteSettings, SettingsOverride
+
+__all__ = [
+    "COLUMNS",
+    "LAP_COLUMNS",
+    "RUN_SPEED_RANGE_MPS",
+    "FileProblem",
+    "ImportReport",
+    "ImportResult",
+    "ProgressCallback",
+    "activity_row",
+    "combine_results",
+    "empty_timeline",
+    "import_activities",
+    "import_athletes",
+    "infer_is_run",
+    "read",
+    "to_frame",
+]
+
+_COUNTS = ("files_from_cache", "files_decoded")
+#: The laps as an Arrow table, before they become a DataFrame.
+_LAP_TABLE = pa.schema(
+    [("athlete", pa.string()), ("activity_id", pa.string())]
+    + [LAP_SCHEMA.field(name) for name in LAP_COLUMNS[2:]]
+)
+#: ``timeline.attrs[ATTRS_KEY]`` describes the import, JSON-safe (so that
+#: ``to_parquet`` and copies keep working); the accessor and the injury log read it::
+#:
+#:     {"athletes": {"Ann Lee": {"week_start": "sunday", "units": "km",
+#:                               "folder": "team/ann"}}}
+ATTRS_KEY = "loadwatch"
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A file that was skipped, or read with a warning."""
+
+    source: str
+    kind: str
+    reason: str
+    error: BaseException | None = field(default=None, compare=False, repr=False)
+    #: The traceback as text, where ``error`` itself could not be kept (read in
+    #: another process, or from the cache).
+    trace: str = field(default="", compare=False, repr=False)
+
+    def line(self) -> str:
+        """``file: what is wrong`` on one line, whatever the file name holds.
+
+        Control characters (a newline or an escape sequence in a file name) are
+        shown as escapes (:func:`loadwatch.safe_text.one_line`).
+        """
+        return one_line(f"{self.source}: {self.reason}")
+
+
+@dataclass
+class ImportReport:
+    """What an import did: files read, skipped with reasons, duplicates merged."""
+
+    files_seen: int = 0
+    files_read: int = 0
+    activities: int = 0
+    runs: int = 0
+    non_runs: int = 0
+    #: Bad files: empty, corrupt, unsafe, unsupported. Each a one-line reason.
+    errors: list[FileProblem] = field(default_factory=list)
+    #: Valid files that hold no activity (settings, routes, macOS companions).
+    skipped: list[FileProblem] = field(default_factory=list)
+    #: Activities read with a caveat (truncated file, inferred sport ...).
+    warnings: list[FileProblem] = field(default_factory=list)
+    duplicates: list[DuplicateMerge] = field(default_factory=list)
+    athletes: list[str] = field(default_factory=list)
+    #: Files (a zip archive counts as one) taken from the import cache unchanged.
+    files_from_cache: int = 0
+    #: Files read and decoded in this import (new, changed, or no cache).
+    files_decoded: int = 0
+
+    def summary(self) -> str:
+        """One line: the counts."""
+        parts = [
+            _count(self.files_seen, "file"),
+            f"{_count(self.activities, 'activity', 'activities')} "
+            f"({_count(self.runs, 'run')}, {self.non_runs} other)",
+        ]
+        if self.duplicates:
+            parts.append(f"{_count(len(self.duplicates), 'duplicate')} merged")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} not activities")
+        if self.errors:
+            parts.append(f"{len(self.errors)} unreadable")
+        if len(self.athletes) > 1:
+            parts.insert(0, f"{len(self.athletes)} athletes")
+        return "imported " + ", ".join(parts)
+
+    def lines(self) -> list[str]:
+        """Every problem, warning and merge as ``file: reason`` lines."""
+        out = [f"error: {p.line()}" for p in self.errors]
+        out += [f"warning: {p.line()}" for p in self.warnings]
+        out += [f"skipped: {p.line()}" for p in self.skipped]
+        out += [f"duplicate: {m.line()}" for m in self.duplicates]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form of the report."""
+        return {
+            "files_seen": self.files_seen,
+            "files_read": self.files_read,
+            "files_from_cache": self.files_from_cache,
+            "files_decoded": self.files_decoded,
+            "activities": self.activities,
+            "runs": self.runs,
+            "non_runs": self.non_runs,
+            "athletes": list(self.athletes),
+            "errors": [{"file": p.source, "kind": p.kind, "reason": p.reason} for p in self.errors],
+            "warnings": [{"file": p.source, "reason": p.reason} for p in self.warnings],
+            "skipped": [{"file": p.source, "reason": p.reason} for p in self.skipped],
+            "duplicates": [
+                {"kept": m.kept, "dropped": m.dropped, "reason": m.reason, "athlete": m.athlete}
+                for m in self.duplicates
+            ],
+        }
+
+
+@dataclass
+class ImportResult:
+    """The timeline, its laps, the import report and each athlete's settings.
+
+    ``profiles`` maps ``activity_id`` to the activity's sustained-speed profile
+    (:func:`loadwatch.importers.streams.speed_profile`: metres per 0.1 m/s bin), for the
+    activities whose file has a usable record stream.
+    """
+
+    timeline: pd.DataFrame
+    laps: pd.DataFrame
+    report: ImportReport
+    settings: dict[str, AthleteSettings]
+    profiles: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Athlete → the Strava/Garmin export tables found beside or inside their files.
+    exports: dict[str, ExportTables] = field(default_factory=dict)
+
+
+def _problem(exc: ActivityFileError) -> FileProblem:
+    return FileProblem(exc.path, exc.kind, exc.reason, exc)
+
+
+def _internal(source: str, exc: BaseException) -> FileProblem:
+    return FileProblem(source, "internal", f"could not be read ({type(exc).__name__}: {exc})", exc)
+
+
+#: One piece of decoding work: ``(path to read, source, bytes already read)``.
+_Item = tuple[str | None, str, FileData | None]
+
+
+def _decode_item(item: _Item, athlete: str, settings: AthleteSettings) -> FileOutcome:
+    """Read (unless given) and decode one file or zip member into rows, laps, profiles, problems."""
+    path, source, file = item
+    part = FileOutcome(source)
+    if file is None:
+        try:
+            file = read_file_data(Path(path or source), source)
+        except ActivityFileError as exc:
+            part.problems.append(("errors", _problem(exc)))
+            part.cacheable = not isinstance(exc.__cause__, OSError)  # e.g. no permission yet
+            return part
+        except Exception as exc:  # a bug must not stop the import
+            part.problems.append(("errors", _internal(source, exc)))
+            part.cacheable = False
+            return part
+        part.digest = file.digest
+    try:
+        activities = parse_file_data(file)
+    except NotAnActivityError as exc:
+        part.problems.append(("skipped", FileProblem(source, exc.kind, exc.reason, exc)))
+        return part
+    except ActivityFileError as exc:
+        part.problems.append(("errors", FileProblem(source, exc.kind, exc.reason, exc)))
+        return part
+    except Exception as exc:  # a bug or a parser crash must not stop the import
+        part.problems.append(("errors", _internal(source, exc)))
+        part.cacheable = False
+        return part
+    part.files_read = 1
+    for act in activities:
+        row = activity_row(act, file, athlete, settings)
+        part.rows.append(row)
+        part.laps.append(_lap_rows(act, athlete, row["activity_id"]))
+        part.profiles.append(act.speed_profile_m)
+        part.problems += [("warnings", FileProblem(source, "partial", n)) for n in act.notes]
+        # What the row's own checks found (implausible distance, speed or times).
+        part.problems += [
+            ("warnings", FileProblem(source, "implausible", note)) for note in row.pop("checks", ())
+        ]
+    return part
+
+
+def _decode_chunk(shared: tuple[str, AthleteSettings], items: list[_Item]) -> list[FileOutcome]:
+    """The pool's worker: :func:`_decode_item` for each item, tracebacks as text."""
+    out = []
+    for item in items:
+        part = _decode_item(item, *shared)
+        part.problems = [(c, _portable(p)) for c, p in part.problems]
+        out.append(part)
+    return out
+
+
+def _portable(problem: FileProblem) -> FileProblem:
+    if problem.error is None:
+        return problem
+    return replace(problem, error=None, trace=format_trace(problem.error))
+
+
+@dataclass
+class _Pending:
+    """A file to decode: its outcome, filled from its parts (one per zip member) in order."""
+
+    athlete: AthleteFolder
+    outcome: FileOutcome
+    parts: list[FileOutcome | None] = field(default_factory=list)
+
+
+def _archive_work(pending: _Pending) -> Iterator[tuple[_Pending, int, _Item]]:
+    """A zip's members read here one by one; refused members become parts at once."""
+    outcome = pending.outcome
+    outcome.digest = file_digest(Path(outcome.source))
+    members = iter_archive(Path(outcome.source), outcome.source)
+    while True:  # each member is one file; one bad member never stops the rest
+        part = FileOutcome(outcome.source, files_seen=1)
+        try:
+            member = next(members)
+        except StopIteration:
+            return
+        except ActivityFileError as exc:  # the archive itself is damaged
+            part.problems.append(("errors", _problem(exc)))
+            part.cacheable = not isinstance(exc.__cause__, OSError)
+            pending.parts.append(part)
+            return
+        except Exception as exc:  # a zipfile crash must not stop the import
+            part.problems.append(("errors", _internal(outcome.source, exc)))
+            part.cacheable = False
+            pending.parts.append(part)
+            return
+        if member.error is not None:
+            part.problems.append(("errors", _problem(member.error)))
+        pending.parts.append(part)
+        if member.file is not None:
+            yield pending, len(pending.parts) - 1, (None, member.source, member.file)
+
+
+def _work(
+    todo: list[_Pending], tick: Callable[[str], None]
+) -> Iterator[tuple[_Pending, int, _Item]]:
+    """Every item to decode, in file order; ``tick`` as each file is handed out."""
+    for pending in todo:
+        source = pending.outcome.source
+        tick(source)
+        if is_archive_name(Path(source).name):
+            yield from _archive_work(pending)
+        else:
+            pending.parts.append(FileOutcome(source, files_seen=1))
+            yield pending, 0, (os.path.abspath(source), source, None)  # workers may sit elsewhere
+
+
+def _chunks(work: Iterator[tuple[_Pending, int, _Item]], size: int) -> Iterator[Chunk]:
+    """Consecutive items of one athlete, at most ``size`` of them and ~CHUNK_MAX_BYTES."""
+    shared: tuple[str, AthleteSettings] | None = None
+    items: list[_Item] = []
+    tags: list[tuple[_Pending, int]] = []
+    weight = 0
+    for pending, slot, item in work:
+        key = (pending.athlete.name, pending.athlete.settings)
+        if items and (key != shared or len(items) >= size or weight >= CHUNK_MAX_BYTES):
+            yield shared, items, tags
+            items, tags, weight = [], [], 0
+        shared = key
+        items.append(item)
+        tags.append((pending, slot))
+        weight += len(item[2].data) if item[2] is not None else 0
+    if items:
+        yield shared, items, tags
+
+
+def _n_items(pending: _Pending) -> int:
+    """Files to decode in one file: 1, or the entries of a zip (read from its directory)."""
+    path = Path(pending.outcome.source)
+    if not is_archive_name(path.name):
+        return 1
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return max(len(archive.infolist()), 1)
+    except Exception:
+        return 1
+
+
+def _decode(todo: list[_Pending], jobs: int | None, tick: Callable[[str], None]) -> None:
+    """Decode the files of ``todo``, in worker processes when there are many."""
+    n_items = sum(_n_items(p) for p in todo) if jobs != 1 else 0
+    n_bytes = sum(max(p.outcome.size, 0) for p in todo)
+    workers, size = pool_plan(n_items, n_bytes, jobs)
+    results: Iterator[tuple[tuple[_Pending, int], Any]]
+    if workers:
+        results = run_pool(_decode_chunk, _chunks(_work(todo, tick), size), workers)
+    else:  # in this process, where exceptions are kept whole
+        results = (
+            ((pending, slot), _decode_item(item, pending.athlete.name, pending.athlete.settings))
+            for pending, slot, item in _work(todo, tick)
+        )
+    for (pending, slot), result in results:
+        part = pending.parts[slot]
+        if isinstance(result, BaseException):
+            reason = f"could not be read: the process reading it stopped ({type(result).__name__})"
+            part.problems.append(("errors", FileProblem(part.source, "internal", reason)))
+            part.cacheable = False
+        else:
+            part.add(result)
+    for pending in todo:
+        for part in pending.parts:
+            pending.outcome.add(part)
+
+
+@dataclass
+class _Plan:
+    """One athlete's files in order, each a cache entry (its row number) or an outcome."""
+
+    athlete: AthleteFolder
+    store: AthleteCache
+    entries: list[int | FileOutcome]
+
+
+def _plan(
+    athlete: AthleteFolder, directory: Path | None, report: ImportReport, tick: Callable
+) -> tuple[_Plan, list[_Pending]]:
+    """Take from the cache what is unchanged; list the rest to decode."""
+    store = AthleteCache(directory, athlete.folder, athlete.settings)
+    plan = _Plan(athlete, store, [])
+    todo: list[_Pending] = []
+    for path in athlete.files:
+        source = str(path)
+        outcome = FileOutcome(source)
+        if path.name.startswith("._"):
+            tick(source)
+            outcome.files_seen = 1
+            reason = "macOS metadata file, not data"
+            outcome.problems.append(("skipped", FileProblem(source, "macos", reason)))
+            outcome.cacheable = False
+            plan.entries.append(outcome)
+            continue
+        try:
+            stat = os.stat(path)
+        except OSError:  # gone since it was found: reading it says so
+            stat = None
+        if stat is not None:
+            key = store.key_of(path)
+            hit = store.find(key, path, stat.st_size, stat.st_mtime_ns) if directory else None
+            if hit is not None:
+                tick(source)
+                plan.entries.append(hit)
+                report.files_from_cache += 1
+                continue
+            outcome.path, outcome.size, outcome.mtime_ns = key, stat.st_size, stat.st_mtime_ns
+        plan.entries.append(outcome)
+        todo.append(_Pending(athlete, outcome))
+    report.files_decoded += len(todo)
+    return plan, todo
+
+
+def _finish(
+    plan: _Plan, report: ImportReport, profiles: dict[str, np.ndarray]
+) -> tuple[list[dict[str, Any]], pa.Table]:
+    """The athlete's rows (duplicates merged, runs told apart) and laps; the cache saved."""
+    athlete = plan.athlete
+    sources = [str(p) for p in athlete.files]
+    table = plan.store.combined(plan.entries)
+    plan.store.save(plan.entries, table)
+    if plan.store.write_error:
+        where = str(plan.store.path.parent) if plan.store.path else "cache"
+        report.warnings.append(FileProblem(where, "cache", plan.store.write_error))
+    report.files_seen += sum(table.column("files_seen").to_pylist())
+    report.files_read += sum(table.column("files_read").to_pylist())
+    n_problems = table.column("problems").combine_chunks().value_lengths().to_pylist()
+    for i, entry in enumerate(plan.entries):
+        if not isinstance(entry, int):
+            for category, problem in entry.problems:
+                getattr(report, category).append(problem)
+        elif n_problems[i]:
+            for category, source, kind, reason, trace in cached_problems(table, i, sources[i]):
+                getattr(report, category).append(FileProblem(source, kind, reason, trace=trace))
+    unpacked = unpack(table, sources, athlete.name)
+    kept, merges = merge_duplicates(unpacked.rows, athlete.name)
+    report.duplicates.extend(merges)
+    now = utc_now()
+    for row in kept:
+        future = future_note(row["start_utc"], now)
+        if future:  # judged each run: the cache holds what the file says, not today's verdict
+            row["notes"] = "; ".join(n for n in (row["notes"], future) if n)
+            report.warnings.append(FileProblem(row["file"], "implausible", future))
+        row["is_run"], row["sport_inferred"], note = infer_is_run(row)
+        if note:
+            row["notes"] = "; ".join(n for n in (row["notes"], note) if n)
+        profile = unpacked.profiles[row["_row"]]
+        if profile is not None:
+            profiles[row["activity_id"]] = profile
+    laps = unpacked.laps_of(kept)
+    return kept, laps
+
+
+def import_activities(
+    path: str | Path,
+    *,
+    roster: bool | None = None,
+    progress: ProgressCallback | None = None,
+    athlete: str | None = None,
+    overrides: SettingsOverride | None = None,
+    cache: bool | str | Path = True,
+    jobs: int | None = None,
+) -> ImportResult:
+    """Import every activity file under ``path`` into one timeline.
+
+    Parameters
+    ----------
+    path
+        A FIT/GPX/TCX file (optionally ``.gz``), a runner's folder (searched
+        recursively), or a roster folder (sub-folders with ``loadwatch.toml``).
+    roster
+        See :func:`loadwatch.timeline.athletes.find_athletes`.
+    progress
+        Called as ``progress(done, total, file)`` before each file.
+    athlete
+        With one athlete, its name; with a roster, only that athlete is read.
+    overrides
+        Settings that replace every athlete's ``loadwatch.toml`` values
+        (time zone, week start, units), e.g. from the command line.
+    cache
+        ``True`` (default): keep what decoding each file gave in the cache
+        folder (:mod:`loadwatch.timeline.cache`) and decode only new or changed files
+        next time; a folder: keep it there; ``False``: read and write no cache.
+    jobs
+        Worker processes that decode files: ``None`` (default) one per core,
+        ``1`` everything in this process. Fewer than
+        :data:`loadwatch.timeline.pool.POOL_MIN_FILES` files to decode always stay in
+        this process. The result is the same for every value.
+
+    Returns
+    -------
+    ImportResult
+        ``timeline`` (one row per activity, :data:`COLUMNS`), ``laps``
+        (:data:`LAP_COLUMNS`), the :class:`ImportReport` and each athlete's
+        settings. One bad file never stops the others: it becomes a line in
+        ``report.errors``.
+    """
+    athletes = find_athletes(path, roster=roster)
+    if athlete is not None:
+        athletes = select_athlete(athletes, athlete)
+    if overrides is not None:
+        for folder in athletes:
+            folder.settings = overrides.apply(folder.settings)
+    return import_athletes(athletes, progress=progress, cache=cache, jobs=jobs)
+
+
+def import_athletes(
+    athletes: list[AthleteFolder],
+    *,
+    progress: ProgressCallback | None = None,
+    cache: bool | str | Path = True,
+    jobs: int | None = None,
+) -> ImportResult:
+    """Import the files of these athletes (from :func:`loadwatch.timeline.athletes.find_athletes`).
+
+    The seam for engines that spread athletes over processes or machines: the
+    import of one athlete never depends on another's, so
+    ``combine_results([import_athletes([a]) for a in athletes])`` equals
+    ``import_athletes(athletes)``. ``progress``, ``cache`` and ``jobs`` are as
+    in :func:`import_activities`; one pool of worker processes serves all the
+    athletes.
+
+    Raises
+    ------
+    ValueError
+        ``jobs`` is less than 1.
+    """
+    if jobs is not None and jobs < 1:
+        raise ValueError(f"jobs must be 1 or more, got {jobs}")
+    total = sum(len(a.files) for a in athletes)
+    report = ImportReport(athletes=[a.name for a in athletes])
+    done = 0
+
+    def tick(source: str) -> None:
+        nonlocal done
+        if progress is not None:
+            progress(done, total, source)
+        done += 1
+
+    directory = cache_folder(cache)
+    plans: list[_Plan] = []
+    todo: list[_Pending] = []
+    for folder in athletes:
+        plan, pending = _plan(folder, directory, report, tick)
+        # Folders and special files met while finding this athlete's files.
+        report.errors += [_problem(problem) for problem in folder.problems]
+        plans.append(plan)
+        todo += pending
+    _decode(todo, jobs, tick)
+    rows: list[dict[str, Any]] = []
+    laps: list[pa.Table] = []
+    profiles: dict[str, np.ndarray] = {}
+    for plan in plans:
+        athlete_rows, athlete_laps = _finish(plan, report, profiles)
+        rows += athlete_rows
+        laps.append(athlete_laps)
+    if progress is not None:
+        progress(total, total, "")
+    timeline = to_frame(rows)
+    exports = {a.name: find_export_tables(map(str, a.files), a.folder) for a in athletes}
+    timeline, lines = apply_export_tables(timeline, exports)
+    report.warnings += [FileProblem(source, "export", reason) for source, reason in lines]
+    report.activities = len(timeline)
+    report.runs = int(timeline["is_run"].sum())
+    report.non_runs = report.activities - report.runs
+    timeline.attrs[ATTRS_KEY] = {
+        "athletes": {
+            a.name: {
+                "folder": str(a.folder),
+                "week_start": a.settings.week_start,
+                "units": a.settings.units,
+            }
+            for a in athletes
+        }
+    }
+    return ImportResult(
+        timeline=timeline,
+        laps=_lap_frame(laps),
+        report=report,
+        settings={a.name: a.settings for a in athletes},
+        profiles=profiles,
+        exports=exports,
+    )
+
+
+def _lap_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """Lap tables (from :func:`_finish`) as one DataFrame of :data:`LAP_COLUMNS`."""
+    table = pa.concat_tables(tables) if tables else _LAP_TABLE.empty_table()
+    return table.to_pandas()
+
+
+def combine_results(results: list[ImportResult]) -> ImportResult:
+    """One :class:`ImportResult` from the imports of separate athletes, in the given order."""
+    report = ImportReport()
+    for part in results:
+        for name in ("files_seen", "files_read", "activities", "runs", "non_runs", *_COUNTS):
+            setattr(report, name, getattr(report, name) + getattr(part.report, name))
+        for name in ("errors", "skipped", "warnings", "duplicates", "athletes"):
+            getattr(report, name).extend(getattr(part.report, name))
+    frames = [r.timeline for r in results if len(r.timeline)]
+    # infer_objects: an athlete whose text column is all empty (GPX only: no sub_sport)
+    # must not leave the combined column ``object`` where one import gives ``str``.
+    timeline = to_frame([]) if not frames else pd.concat(frames, ignore_index=True).infer_objects()
+    athletes: dict[str, Any] = {}
+    for part in results:
+        athletes.update(part.timeline.attrs.get("loadwatch", {}).get("athletes", {}))
+    timeline.attrs["loadwatch"] = {"athletes": athletes}
+    lap_frames = [r.laps for r in results if len(r.laps)]
+    laps = (
+        pd.concat(lap_frames, ignore_index=True).infer_objects() if lap_frames else _lap_frame([])
+    )
+    settings: dict[str, AthleteSettings] = {}
+    profiles: dict[str, np.ndarray] = {}
+    exports: dict[str, ExportTables] = {}
+    for part in results:
+        settings.update(part.settings)
+        profiles.update(part.profiles)
+        exports.update(part.exports)
+    return ImportResult(timeline, laps, report, settings, profiles, exports)
+
+
+def read(path: str | Path, *, roster: bool | None = None, **options: Any) -> pd.DataFrame:
+    """The activity timeline of ``path`` (see :func:`import_activities` for the options)."""
+    return import_activities(path, roster=roster, **options).timeline
