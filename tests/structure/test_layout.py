@@ -18,7 +18,13 @@ PACKAGE = Path(__file__).resolve().parents[2] / "loadwatch"
 
 #: Layers from the bottom: a module's layer is the first prefix it matches.
 LAYERS: list[tuple[str, ...]] = [
-    ("loadwatch.errors", "loadwatch.entry_checks", "loadwatch.safe_text", "loadwatch.version"),
+    (
+        "loadwatch.errors",
+        "loadwatch.entry_checks",
+        "loadwatch.safe_text",
+        "loadwatch.units",
+        "loadwatch.version",
+    ),
     ("loadwatch.importers",),
     ("loadwatch.timeline",),
     ("loadwatch.rules",),
