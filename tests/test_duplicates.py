@@ -41,7 +41,7 @@ def test_fit_and_gpx_of_one_run_merge_keeping_fit_and_filling_ascent() -> None:
     assert len(kept) == 1
     assert kept[0]["file"] == "run.fit"
     assert kept[0]["ascent_m"] == 84.0  # filled from the GPX
-    assert kept[0]["merged_from"] == "run.gpx"
+    assert kept[0]["merged_from"] == ["run.gpx"]
     assert [(m.kept, m.dropped) for m in merges] == [("run.fit", "run.gpx")]
     assert "overlap" in merges[0].reason
 

@@ -64,7 +64,7 @@ def run(
         n_laps=0,
         n_records=0,
         session_index=0,
-        merged_from="",
+        merged_from=[],
         notes="",
         format="fit",
     )

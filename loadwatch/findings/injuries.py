@@ -60,6 +60,7 @@ from loadwatch.findings.injury_log import (
     read_injury_log,
 )
 from loadwatch.rules.ruleset import ALARMS, RULE_IDS, SEVERITIES, Finding
+from loadwatch.schema import text_list
 from loadwatch.timeline.athletes import find_athletes
 from loadwatch.timeline.build import ATTRS_KEY, ImportResult
 
@@ -113,7 +114,7 @@ def _timeline_folders(timeline: pd.DataFrame) -> dict[str, Path]:
         if athlete in folders:
             continue
         files = [str(f) for f in rows["file"]]
-        files += [f for merged in rows["merged_from"] for f in str(merged or "").split("; ") if f]
+        files += [f for merged in rows["merged_from"] for f in text_list(merged)]
         folder = _common_folder(files)
         if folder is not None:
             folders[str(athlete)] = folder

@@ -10,22 +10,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from loadwatch.rules.ruleset import Finding
+from loadwatch.schema import FINDINGS
 
-#: Fields of ``loadwatch check --json``, in order.
-FINDING_FIELDS = (
-    "athlete",
-    "rule",
-    "severity",
-    "date",
-    "week_start",
-    "value",
-    "threshold",
-    "unit",
-    "message",
-    "source",
-    "evidence",
-    "shoe",
-)
+#: Fields of ``loadwatch check --json``, in order (:data:`loadwatch.schema.FINDINGS`).
+FINDING_FIELDS = FINDINGS.json_fields()
 
 
 def _number(value: float) -> float | None:

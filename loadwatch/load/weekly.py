@@ -15,24 +15,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from loadwatch.schema import WEEKS
 from loadwatch.timeline.settings import WEEK_STARTS
 
-#: Weekly table columns and units.
-WEEK_COLUMNS = {
-    "athlete": "athlete name",
-    "week_start": "first local day of the week (datetime64, midnight)",
-    "distance_km": "running distance [km]",
-    "runs": "number of runs",
-    "duration_s": "running time [s]",
-    "ascent_m": "climbing on runs [m] (runs whose file records it)",
-    "descent_m": "descending on runs [m]",
-    "longest_run_km": "longest single run [km]",
-    "fast_km": (
-        "fast running [km]: interval laps, or stretches held a minute or more well above the "
-        "athlete's easy speed (see loadwatch.load.speedwork); NaN where not computed"
-    ),
-    "heat_s": "running time in runs at or above the heat-note temperature [s]",
-}
+#: Weekly table columns and their meanings with units (:data:`loadwatch.schema.WEEKS`).
+WEEK_COLUMNS = WEEKS.descriptions()
 
 WeekStart = str | Mapping[str, str]
 

@@ -13,56 +13,23 @@ from typing import Any
 import pandas as pd
 
 from loadwatch.safe_text import neutralise_csv_cell
+from loadwatch.schema import TIMELINE, WEEKS, text_list
 
-#: Fields of ``loadwatch activities --json``, in order.
-ACTIVITY_FIELDS = (
-    "athlete",
-    "start_utc",
-    "start_local",
-    "timezone",
-    "sport",
-    "sub_sport",
-    "is_run",
-    "distance_km",
-    "duration_s",
-    "elapsed_s",
-    "ascent_m",
-    "descent_m",
-    "avg_hr_bpm",
-    "max_hr_bpm",
-    "max_temperature_c",
-    "name",
-    "device",
-    "file",
-    "format",
-    "activity_id",
-    "timezone_source",
-    "sport_inferred",
-    "merged_from",
-    "notes",
-)
+#: Fields of ``loadwatch activities --json``, in order (:data:`loadwatch.schema.TIMELINE`).
+ACTIVITY_FIELDS = TIMELINE.json_fields()
 
-#: Fields of ``loadwatch weeks --json``, in order.
-WEEK_FIELDS = (
-    "athlete",
-    "week_start",
-    "distance_km",
-    "runs",
-    "duration_s",
-    "ascent_m",
-    "descent_m",
-    "longest_run_km",
-    "fast_km",
-    "heat_s",
-)
+#: Fields of ``loadwatch weeks --json``, in order (:data:`loadwatch.schema.WEEKS`).
+WEEK_FIELDS = WEEKS.json_fields()
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-ready scalar: NaN/NaT → None, numpy numbers → Python numbers."""
+    """A JSON-ready value: NaN/NaT → None, numpy numbers → Python numbers, lists copied."""
     if value is None or value is pd.NaT:
         return None
     if isinstance(value, float):
         return None if math.isnan(value) else round(value, 3)
+    if isinstance(value, list):  # merged_from: a copy, so records never share the timeline's
+        return [_plain(item) for item in value]
     if hasattr(value, "item"):  # numpy scalar
         return _plain(value.item())
     return value
@@ -83,7 +50,8 @@ def activity_records(timeline: pd.DataFrame) -> list[dict[str, Any]]:
     """One JSON-ready dict per activity with :data:`ACTIVITY_FIELDS`.
 
     ``start_utc`` is ISO 8601 with ``Z``; ``start_local`` is ISO 8601 with the
-    local UTC offset (``2026-06-01T06:30:00-04:00``); missing numbers are ``null``.
+    local UTC offset (``2026-06-01T06:30:00-04:00``); missing numbers are ``null``;
+    ``merged_from`` is a list of file names.
     """
     records = []
     for row in timeline.itertuples(index=False):
@@ -111,13 +79,19 @@ def week_records(weeks: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
+def _cell(value: Any) -> Any:
+    """A CSV cell: a list (``merged_from``) joined with ``; ``, other values as they are."""
+    return "; ".join(text_list(value)) if isinstance(value, list) else value
+
+
 def records_to_csv(records: list[dict[str, Any]], fields: tuple[str, ...]) -> str:
     """CSV text (header + rows) of JSON-ready records.
 
     Every text cell that a spreadsheet would run as a formula (it starts with
     ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a leading ``'``
-    (:func:`loadwatch.safe_text.neutralise_csv_cell`); numbers stay numbers.
+    (:func:`loadwatch.safe_text.neutralise_csv_cell`); numbers stay numbers; a
+    list (``merged_from``) is one cell, its items joined with ``; ``.
     """
-    safe = [{name: neutralise_csv_cell(value) for name, value in r.items()} for r in records]
+    safe = [{name: neutralise_csv_cell(_cell(value)) for name, value in r.items()} for r in records]
     frame = pd.DataFrame(safe, columns=list(fields))
     return frame.to_csv(index=False, lineterminator="\n")

@@ -62,6 +62,7 @@ import pyarrow.parquet as pq
 from loadwatch.importers.archives import is_archive_name
 from loadwatch.importers.discover import read_file_data
 from loadwatch.importers.regular_files import open_regular_file
+from loadwatch.schema import LAPS, TIMELINE
 
 # re-exported: the cache's public names
 from loadwatch.timeline.cache_files import CACHE_DIR_ENV as CACHE_DIR_ENV
@@ -79,60 +80,29 @@ if TYPE_CHECKING:
     from loadwatch.timeline.settings import AthleteSettings
 
 #: Bump when the layout of the cache changes: every cache is then rebuilt.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 #: Stored text that is not plain UTF-8 starts with this, followed by its bytes in hex.
 _ESCAPE = "\x01"
 
 _KEY_METADATA = KEY_METADATA
 _FOLDER_METADATA = b"loadwatch.folder"
 
-_UTC_US = pa.timestamp("us", tz="UTC")
 _F64 = pa.float64()
 _STR = pa.string()
-_FLOATS = ("utc_offset_s", "distance_km", "duration_s", "elapsed_s", "ascent_m", "descent_m")
-_FLOATS += ("avg_hr_bpm", "max_hr_bpm", "avg_temperature_c", "max_temperature_c")
-#: One activity row as stored: the timeline row without ``athlete`` (filled in on
-#: load), ``file`` relative to its top-level file, and the speed profile.
+#: One activity row as stored: the timeline row (:data:`loadwatch.schema.TIMELINE`)
+#: without ``athlete`` (filled in on load), ``file`` relative to its top-level file,
+#: then the content ``digest`` and the speed profile.
 ROW_SCHEMA = pa.struct(
     [
-        ("activity_id", _STR),
-        ("start_utc", _UTC_US),
-        ("start_local", pa.timestamp("us")),
-        ("timezone", _STR),
-        ("timezone_source", _STR),
-        ("sport", _STR),
-        ("sub_sport", _STR),
-        ("sport_inferred", pa.bool_()),
-        ("is_run", pa.bool_()),
-        *[(name, _F64) for name in _FLOATS],
-        ("n_laps", pa.int64()),
-        ("n_records", pa.int64()),
-        ("start_lat", _F64),
-        ("start_lon", _F64),
-        ("name", _STR),
-        ("device", _STR),
-        ("file", _STR),
-        ("format", _STR),
-        ("session_index", pa.int64()),
-        ("merged_from", _STR),
-        ("notes", _STR),
+        *TIMELINE.pyarrow_schema(exclude=("athlete",)),
         ("digest", _STR),
         ("profile", pa.list_(_F64)),
     ]
 )
-#: One lap as stored; ``activity`` is the row's position within its file.
+#: One lap as stored (:data:`loadwatch.schema.LAPS` without ``athlete`` and
+#: ``activity_id``); ``activity`` is the row's position within its file.
 LAP_SCHEMA = pa.struct(
-    [
-        ("activity", pa.int32()),
-        ("lap_index", pa.int64()),
-        ("start_utc", _UTC_US),
-        ("elapsed_s", _F64),
-        ("timer_s", _F64),
-        ("distance_m", _F64),
-        ("avg_speed_mps", _F64),
-        ("intensity", _STR),
-        ("trigger", _STR),
-    ]
+    [("activity", pa.int32()), *LAPS.pyarrow_schema(exclude=("athlete", "activity_id"))]
 )
 _PROBLEM_SCHEMA = pa.struct(
     [("category", _STR), ("source", _STR), ("kind", _STR), ("reason", _STR), ("trace", _STR)]
@@ -289,6 +259,8 @@ def _text(value: Any) -> Any:
             except UnicodeEncodeError:  # other lone surrogates
                 return value.encode("utf-8", "backslashreplace").decode("utf-8")
             return raw.decode("utf-8", "backslashreplace")
+    if isinstance(value, list):  # a list[string] column (merged_from)
+        return [_text(v) for v in value]
     return value
 
 

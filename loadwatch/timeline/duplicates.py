@@ -36,6 +36,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from loadwatch.schema import TIMELINE
 from loadwatch.timeline.plausibility import MAX_ELAPSED_S, is_flagged
 
 #: Share of the shorter activity's span that must overlap.
@@ -57,17 +58,9 @@ DISTANCE_TOLERANCE = 0.15
 DISTANCE_TOLERANCE_KM = 0.3
 
 _FORMAT_RANK = {"fit": 3, "tcx": 2, "gpx": 1}
-#: Fields filled from a merged duplicate where the kept file lacks them.
-FILLABLE = (
-    "ascent_m",
-    "descent_m",
-    "avg_hr_bpm",
-    "max_hr_bpm",
-    "avg_temperature_c",
-    "max_temperature_c",
-    "device",
-    "name",
-)
+#: Fields filled from a merged duplicate where the kept file lacks them (the
+#: ``fillable`` columns of :data:`loadwatch.schema.TIMELINE`).
+FILLABLE = tuple(c.name for c in TIMELINE.columns if c.fillable)
 
 
 @dataclass(frozen=True)
@@ -184,7 +177,8 @@ def merge_duplicates(
     Returns
     -------
     tuple
-        The kept rows (sorted by start) and one :class:`DuplicateMerge` per dropped row.
+        The kept rows (sorted by start), each with ``merged_from`` (the list of
+        the files merged into it), and one :class:`DuplicateMerge` per dropped row.
     """
     order = sorted(range(len(rows)), key=lambda i: rows[i]["start_utc"])
     parent = list(range(len(rows)))
@@ -233,7 +227,7 @@ def merge_duplicates(
             merges.append(
                 DuplicateMerge(athlete, best["file"], other["file"], reasons.get(other_i, ""))
             )
-        best["merged_from"] = "; ".join(merged_from)
+        best["merged_from"] = merged_from
         kept.append(best)
     kept.sort(key=lambda r: (r["start_utc"], r["file"], r.get("session_index", 0)))
     return kept, merges

@@ -21,7 +21,9 @@ import pandas as pd
 from loadwatch.importers.exports.locate import ExportTables
 from loadwatch.importers.exports.strava import StravaActivity
 from loadwatch.importers.sports import is_running, normalize_sport
+from loadwatch.schema import text_list
 from loadwatch.timeline.plausibility import is_flagged
+from loadwatch.units import distance_text
 
 #: A file's distance more than this fraction from Strava's is noted. Strava
 #: re-measures GPS tracks and its figures differ from the watch's by ~0.5-2 %.
@@ -43,7 +45,7 @@ class _Match:
 
 def row_files(file: object, merged_from: object) -> list[str]:
     """The file of a timeline row and the files merged into it as duplicates."""
-    return [str(file), *(f for f in str(merged_from or "").split("; ") if f)]
+    return [str(file), *text_list(merged_from)]
 
 
 def _find(tables: ExportTables, files: list[str], start_utc: pd.Timestamp) -> _Match | None:
@@ -64,7 +66,7 @@ def _blank(sub_sport: object) -> bool:
 
 
 def _km(value: float) -> str:
-    return f"{value:.2f} km"
+    return distance_text(value, "km", 2)
 
 
 def apply_export_tables(
@@ -167,7 +169,8 @@ def _counted(items: list[StravaActivity], what: str) -> tuple[str, str]:
     """``("3 listed activities", "12.0 km of runs")`` for these table rows."""
     runs_km = sum(a.distance_km or 0.0 for a in items if is_running(normalize_sport(a.sport)[0]))
     noun = "activity" if len(items) == 1 else "activities"
-    return " ".join(w for w in (str(len(items)), what, noun) if w), f"{runs_km:.1f} km of runs"
+    counted = " ".join(w for w in (str(len(items)), what, noun) if w)
+    return counted, f"{distance_text(runs_km, 'km')} of runs"
 
 
 def _unlisted_lines(found: ExportTables, matched: set[int]) -> list[tuple[str, str]]:

@@ -1,6 +1,8 @@
-"""Timeline rows: the columns, one row per activity, and the DataFrame they make.
+"""Timeline rows: one row per activity, and the DataFrame they make.
 
-The nomenclature (every column, its unit and meaning) is in :mod:`loadwatch.timeline.build`.
+The nomenclature (every column, its type, unit and meaning) is declared once in
+:data:`loadwatch.schema.TIMELINE`; :data:`COLUMNS` and the dtypes of
+:func:`to_frame` are derived from it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 from loadwatch.importers.activity import Activity
 from loadwatch.importers.discover import FileData
 from loadwatch.importers.sports import is_running
+from loadwatch.schema import LAPS, TIMELINE, text_list
 from loadwatch.timeline.localtime import resolve_local_time
 from loadwatch.timeline.plausibility import (
     check_activity,
@@ -24,68 +27,12 @@ from loadwatch.timeline.plausibility import (
 )
 from loadwatch.timeline.settings import AthleteSettings
 
-#: Timeline columns in order; see the module docstring for units.
-COLUMNS = (
-    "athlete",
-    "activity_id",
-    "start_utc",
-    "start_local",
-    "utc_offset_s",
-    "timezone",
-    "timezone_source",
-    "sport",
-    "sub_sport",
-    "sport_inferred",
-    "is_run",
-    "distance_km",
-    "duration_s",
-    "elapsed_s",
-    "ascent_m",
-    "descent_m",
-    "avg_hr_bpm",
-    "max_hr_bpm",
-    "avg_temperature_c",
-    "max_temperature_c",
-    "n_laps",
-    "n_records",
-    "start_lat",
-    "start_lon",
-    "name",
-    "device",
-    "file",
-    "format",
-    "session_index",
-    "merged_from",
-    "notes",
-)
+#: Timeline columns in order (declared with units in :data:`loadwatch.schema.TIMELINE`).
+COLUMNS = TIMELINE.names()
+#: Lap columns in order (:data:`loadwatch.schema.LAPS`).
+LAP_COLUMNS = LAPS.names()
 
-LAP_COLUMNS = (
-    "athlete",
-    "activity_id",
-    "lap_index",
-    "start_utc",
-    "elapsed_s",
-    "timer_s",
-    "distance_m",
-    "avg_speed_mps",
-    "intensity",
-    "trigger",
-)
-
-_FLOAT_COLUMNS = (
-    "utc_offset_s",
-    "distance_km",
-    "duration_s",
-    "elapsed_s",
-    "ascent_m",
-    "descent_m",
-    "avg_hr_bpm",
-    "max_hr_bpm",
-    "avg_temperature_c",
-    "max_temperature_c",
-    "start_lat",
-    "start_lon",
-)
+_NUMPY_DTYPES = {"float64": "float64", "int64": "int64", "bool": bool}
 
 #: Pace window [m/s] in which an activity whose file names no sport is taken
 #: for a run: 1.9 m/s is 8:46 min/km (slower is walking), 6.5 m/s is 2:34 min/km.
@@ -186,7 +133,7 @@ def activity_row(act: Activity, file: FileData, athlete: str, settings: AthleteS
         "file": file.source,
         "format": file.format,
         "session_index": act.session_index,
-        "merged_from": "",
+        "merged_from": [],
         "notes": "; ".join(notes),
         # not a column: used by the duplicate check
         "digest": file.digest,
@@ -225,18 +172,17 @@ def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     Built column by column (a list of dicts through pandas is ~2x slower).
     """
     data: dict[str, Any] = {}
-    for name in COLUMNS:
+    for column in TIMELINE.columns:
+        name, kind = column.name, column.dtype
         values = [row.get(name) for row in rows]
-        if name == "start_utc":
+        if kind == "datetime_utc":
             data[name] = pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]")
-        elif name == "start_local":
+        elif kind in ("datetime_local", "date"):
             data[name] = pd.to_datetime(values).astype("datetime64[ns]")
-        elif name in _FLOAT_COLUMNS:
-            data[name] = np.array(values, dtype="float64")
-        elif name in ("n_laps", "n_records", "session_index"):
-            data[name] = np.array(values, dtype="int64")
-        elif name in ("is_run", "sport_inferred"):
-            data[name] = np.array(values, dtype=bool)
+        elif kind in _NUMPY_DTYPES:
+            data[name] = np.array(values, dtype=_NUMPY_DTYPES[kind])
+        elif kind == "list[string]":
+            data[name] = pd.Series([text_list(v) for v in values], dtype=object)
         else:
             data[name] = pd.Series(values, dtype=None if values else object)
     return pd.DataFrame(data)

@@ -28,13 +28,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS_DIR, PROJECT_ROOT, corpus_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import loadwatch as lw
 from loadwatch.report.records import week_records
-
-from conftest import CORPUS_DIR, PROJECT_ROOT, corpus_files
 
 pytestmark = pytest.mark.corpus
 
@@ -170,9 +169,7 @@ def _check_import(folder: Path, damaged_name: str) -> None:
     assert _tree_digests(folder) == before, "an input file was changed"
 
     timeline = result.timeline
-    files = set(timeline["file"]) | {
-        part for merged in timeline["merged_from"] for part in str(merged).split("; ") if part
-    }
+    files = set(timeline["file"]) | {part for merged in timeline["merged_from"] for part in merged}
     # The good run is imported (its own row, or merged with the damaged copy of itself).
     assert any(str(f).endswith(GOOD_RUN.name) for f in files), result.report.lines()
     # The damaged file is named: imported, or one report line without a traceback.

@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
         "loadwatch.errors",
         "loadwatch.entry_checks",
         "loadwatch.safe_text",
+        "loadwatch.schema",
         "loadwatch.units",
         "loadwatch.version",
     ),
