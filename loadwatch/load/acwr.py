@@ -41,6 +41,7 @@ import pandas as pd
 from loadwatch.load.common import as_date
 from loadwatch.load.weekly import WeekStart, week_starts
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
+from loadwatch.units import Units, distance_text, unit_of
 
 RULE_ID = "acute-chronic"
 
@@ -113,12 +114,13 @@ def acute_chronic(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return daily
 
 
-def _message(row: Any, rule: Rule, severity: str) -> str:
+def _message(row: Any, rule: Rule, severity: str, unit: str = "km") -> str:
     band = rule.band("caution")
     what = (
         f"Your acute:chronic distance ratio reached {row.ratio:.2f} on {as_date(row.day)} "
-        f"(a weighted 7-day average of {row.acute_km:.1f} km a day against "
-        f"{row.chronic_km:.1f} km a day over the month before): above {band:.1f}, the "
+        f"(a weighted 7-day average of {distance_text(row.acute_km, unit)} a day against "
+        f"{distance_text(row.chronic_km, unit)} a day over the month before): above "
+        f"{band:.1f}, the "
         'team-sport "danger zone". It means this week\'s running is well above what your '
         "legs, calves included, have been used to."
     )
@@ -140,6 +142,7 @@ def evaluate(
     week_start: WeekStart = "monday",
     flagged_weeks: Collection[tuple[str, date]] = (),
     layoffs: pd.DataFrame | None = None,
+    units: Units = "km",
 ) -> list[Finding]:
     """``acute-chronic`` findings: one per athlete-week whose peak ratio is above the band.
 
@@ -158,6 +161,8 @@ def evaluate(
         :func:`loadwatch.load.layoff.layoffs`: for ``after_layoff_days`` days from
         each first run back the ratio is not shown (the chronic load is near zero
         and return-from-layoff judges those weeks).
+    units
+        ``"km"``/``"mi"`` for everyone, or athlete → unit, for the message.
 
     Returns
     -------
@@ -197,7 +202,7 @@ def evaluate(
                 week_start=week,
                 value=round(float(row.ratio), 2),
                 threshold=rule.band("caution"),
-                message=_message(row, rule, severity),
+                message=_message(row, rule, severity, unit_of(units, row.athlete)),
             )
         )
     return findings

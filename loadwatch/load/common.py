@@ -1,5 +1,7 @@
 """Arithmetic and wording shared by the weekly rules.
 
+Distances and paces in words come from :mod:`loadwatch.units` (in the athlete's unit).
+
 The *established* load of a week is what the athlete has been handling: the
 largest of the last ``recent_weeks`` weeks and the mean of the last
 ``mean_weeks`` weeks (zero weeks count). Taking the larger of the two means a
@@ -76,22 +78,9 @@ def as_date(value: pd.Timestamp) -> date:
     return pd.Timestamp(value).date()
 
 
-def km(value: float) -> str:
-    """``12.0 km``."""
-    return f"{value:.1f} km"
-
-
 def pct(value: float) -> str:
     """``+23%`` (signed, whole percent)."""
     return f"{value:+.0f}%"
-
-
-def pace(speed_mps: float) -> str:
-    """Speed as running pace, ``5:30 min/km``."""
-    if not speed_mps or speed_mps <= 0 or math.isnan(speed_mps):
-        return "-"
-    seconds = round(1000.0 / speed_mps)
-    return f"{seconds // 60}:{seconds % 60:02d} min/km"
 
 
 def weeks_phrase(n: int) -> str:

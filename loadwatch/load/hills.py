@@ -23,6 +23,7 @@ import pandas as pd
 from loadwatch.load.common import above, as_date, established, threshold, week_index
 from loadwatch.load.weekly import WeekStart, weekly_table
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
+from loadwatch.units import Units, climb_text, unit_of
 
 RULE_ID = "hill-increase"
 _METRICS = (("ascent_m", "climbed"), ("descent_m", "descended"))
@@ -86,17 +87,20 @@ def hill_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return out
 
 
-def _message(row: Any, rule: Rule, metric: str, limit: float) -> str:
+def _message(row: Any, rule: Rule, metric: str, limit: float, unit: str = "km") -> str:
+    def m(value: float) -> str:
+        return climb_text(value, unit)
+
     parts = []
     for name, verb in _METRICS:
         value, usual = getattr(row, name), getattr(row, f"usual_{name}")
         if not (np.isnan(value) or np.isnan(usual)):
-            parts.append(f"{verb} {value:.0f} m (usual {usual:.0f} m)")
+            parts.append(f"{verb} {m(value)} (usual {m(usual)})")
     what = (
         f"In the week of {as_date(row.week_start)} you {' and '.join(parts)}; your usual is "
         "the larger of your last two weeks and your 4-week average, and loadwatch flags a "
         f"week that more than doubles it and adds at least "
-        f"{rule.param('min_increase_m'):.0f} m."
+        f"{m(rule.param('min_increase_m'))}."
     )
     why = (
         "Uphill running works the calf hard and downhill running loads it as it lengthens, "
@@ -104,19 +108,25 @@ def _message(row: Any, rule: Rule, metric: str, limit: float) -> str:
         f"({rule.short})"
     )
     advice = (
-        f"Next week: keep your climbing to about {limit:.0f} m or less and add hills a little "
+        f"Next week: keep your climbing to about {m(limit)} or less and add hills a little "
         "at a time; go easy on steep descents."
     )
     return f"{what} {why} {advice}"
 
 
 def evaluate(
-    timeline: pd.DataFrame, rules: RuleSet, *, week_start: WeekStart = "monday"
+    timeline: pd.DataFrame,
+    rules: RuleSet,
+    *,
+    week_start: WeekStart = "monday",
+    units: Units = "km",
 ) -> list[Finding]:
     """``hill-increase`` findings, one per flagged athlete-week (dated on its last day).
 
     ``value`` is the week's ascent (or descent, where only that was flagged) [m];
-    ``threshold`` the limit it was compared with [m].
+    ``threshold`` the limit it was compared with [m]. ``units`` (``"km"``/``"mi"``,
+    or athlete → unit) is passed to :func:`loadwatch.units.climb_text`, which
+    keeps climbing in metres for every runner.
     """
     rule = rules[RULE_ID]
     change = hill_change(climbing_weeks(timeline, week_start), rule)
@@ -134,7 +144,7 @@ def evaluate(
                 week_start=as_date(row.week_start),
                 value=round(float(getattr(row, metric)), 1),
                 threshold=round(limit, 1),
-                message=_message(row, rule, metric, limit),
+                message=_message(row, rule, metric, limit, unit_of(units, row.athlete)),
             )
         )
     return findings

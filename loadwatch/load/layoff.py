@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loadwatch.load.common import as_date, km
+from loadwatch.load.common import as_date
 from loadwatch.load.weekly import WeekStart, week_starts
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
+from loadwatch.units import Units, distance_text, unit_of
 
 RULE_ID = "return-from-layoff"
 
@@ -154,7 +155,10 @@ def return_windows(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _message(row: Any, rule: Rule) -> str:
+def _message(row: Any, rule: Rule, unit: str = "km") -> str:
+    def km(value: float) -> str:
+        return distance_text(value, unit)
+
     ramp = [float(x) for x in rule.param("ramp_pct")]
     plan = ", ".join(
         f"{share:.0f}% ({km(row.pre_week_km * share / 100)}) in week {i}"
@@ -183,12 +187,17 @@ def _message(row: Any, rule: Rule) -> str:
 
 
 def evaluate(
-    timeline: pd.DataFrame, rules: RuleSet, *, week_start: WeekStart = "monday"
+    timeline: pd.DataFrame,
+    rules: RuleSet,
+    *,
+    week_start: WeekStart = "monday",
+    units: Units = "km",
 ) -> list[Finding]:
     """``return-from-layoff`` findings: one per ramp step run above its limit.
 
     Dated on the local day of the run that took the 7-day window over the
-    limit; ``value`` is the window's distance [km], ``threshold`` the limit [km].
+    limit; ``value`` is the window's distance [km], ``threshold`` the limit [km]
+    whatever ``units`` (``"km"``/``"mi"``, or athlete → unit) the message is in.
     """
     rule = rules[RULE_ID]
     windows = return_windows(timeline, rule)
@@ -210,7 +219,7 @@ def evaluate(
                 week_start=as_date(week),
                 value=round(float(row.distance_km), 2),
                 threshold=round(float(row.limit_km), 2),
-                message=_message(row, rule),
+                message=_message(row, rule, unit_of(units, row.athlete)),
             )
         )
     return findings

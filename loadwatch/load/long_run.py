@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loadwatch.load.common import above, as_date, km, pct, percent_change, threshold
+from loadwatch.load.common import above, as_date, pct, percent_change, threshold
 from loadwatch.load.weekly import WeekStart, week_starts
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
+from loadwatch.units import Units, distance_text, unit_of
 
 RULE_ID = "long-run-spike"
 
@@ -96,7 +97,10 @@ def long_run_reference(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return out.drop(columns=["window_km", "pre_break_km"])
 
 
-def _message(row: Any, rule: Rule) -> str:
+def _message(row: Any, rule: Rule, unit: str = "km") -> str:
+    def km(value: float) -> str:
+        return distance_text(value, unit)
+
     cap = threshold(row.reference_km, rule.band("caution"), rule.param("caution_min_increase_km"))
     window = int(rule.param("window_days"))
     day = as_date(row.start_local)
@@ -131,9 +135,17 @@ def _message(row: Any, rule: Rule) -> str:
 
 
 def evaluate(
-    timeline: pd.DataFrame, rules: RuleSet, *, week_start: WeekStart = "monday"
+    timeline: pd.DataFrame,
+    rules: RuleSet,
+    *,
+    week_start: WeekStart = "monday",
+    units: Units = "km",
 ) -> list[Finding]:
-    """``long-run-spike`` findings, one per flagged run, dated on the run's local day."""
+    """``long-run-spike`` findings, one per flagged run, dated on the run's local day.
+
+    ``units`` (``"km"``/``"mi"``, or athlete → unit) sets the words of the message;
+    ``value`` and ``threshold`` are in % whatever the unit.
+    """
     rule = rules[RULE_ID]
     spikes = long_run_reference(timeline, rule)
     spikes = spikes[spikes["severity"] != ""]
@@ -151,7 +163,7 @@ def evaluate(
                 week_start=as_date(week),
                 value=round(float(row.change_pct), 1),
                 threshold=rule.band(row.severity),
-                message=_message(row, rule),
+                message=_message(row, rule, unit_of(units, row.athlete)),
             )
         )
     return findings

@@ -42,8 +42,9 @@ import numpy as np
 import pandas as pd
 
 from loadwatch.importers.streams import N_SPEED_BINS, SPEED_BIN_MPS
-from loadwatch.load.common import above, as_date, established, km, pace, threshold, week_index
+from loadwatch.load.common import above, as_date, established, threshold, week_index
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
+from loadwatch.units import Units, distance_text, pace_text, unit_of
 
 RULE_ID = "speedwork-increase"
 
@@ -245,7 +246,13 @@ def _weekly_easy_speed(weeks: pd.DataFrame, speeds: pd.DataFrame | None) -> pd.S
     return runs.groupby(["athlete", "week_start"])["easy_mps"].last()
 
 
-def _message(row: Any, rule: Rule, easy_mps: float) -> str:
+def _message(row: Any, rule: Rule, easy_mps: float, unit: str = "km") -> str:
+    def km(value: float) -> str:
+        return distance_text(value, unit)
+
+    def pace(speed_mps: float) -> str:
+        return pace_text(speed_mps, unit)
+
     limit = threshold(row.usual_fast_km, rule.band("caution"), rule.param("min_increase_km"))
     margin = rule.param("fast_margin") * 100
     line = (
@@ -276,7 +283,11 @@ def _message(row: Any, rule: Rule, easy_mps: float) -> str:
 
 
 def evaluate(
-    weeks: pd.DataFrame, rules: RuleSet, speeds: pd.DataFrame | None = None
+    weeks: pd.DataFrame,
+    rules: RuleSet,
+    speeds: pd.DataFrame | None = None,
+    *,
+    units: Units = "km",
 ) -> list[Finding]:
     """``speedwork-increase`` findings, one per flagged athlete-week (dated on its last day).
 
@@ -289,6 +300,9 @@ def evaluate(
     speeds
         :func:`run_speeds` output, used to name the athlete's easy pace in the
         message; optional.
+    units
+        ``"km"``/``"mi"`` for everyone, or athlete → unit: the distances and paces
+        of the message (``value`` and ``threshold`` stay in km).
     """
     rule = rules[RULE_ID]
     change = speedwork_change(weeks, rule)
@@ -306,7 +320,7 @@ def evaluate(
                 week_start=as_date(row.week_start),
                 value=round(float(row.fast_km), 2),
                 threshold=round(limit, 2),
-                message=_message(row, rule, easy_mps),
+                message=_message(row, rule, easy_mps, unit_of(units, row.athlete)),
             )
         )
     return findings

@@ -25,13 +25,13 @@ from loadwatch.load.common import (
     above,
     as_date,
     established,
-    km,
     pct,
     percent_change,
     threshold,
     week_index,
 )
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
+from loadwatch.units import Units, distance_text, unit_of, unit_word
 
 RULE_ID = "weekly-increase"
 
@@ -73,7 +73,10 @@ def weekly_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return out
 
 
-def _message(row: Any, rule: Rule) -> str:
+def _message(row: Any, rule: Rule, unit: str = "km") -> str:
+    def km(value: float) -> str:
+        return distance_text(value, unit)
+
     base = row.established_km
     caution_km = threshold(base, rule.band("caution"), rule.param("caution_min_increase_km"))
     high_km = threshold(base, rule.band("high"), rule.param("high_min_increase_km"))
@@ -85,7 +88,7 @@ def _message(row: Any, rule: Rule) -> str:
         f"(+{rule.band('high'):.0f}%)."
     )
     why = (
-        "Each added kilometre is more loading for the calf and Achilles. "
+        f"Each added {unit_word(unit)} is more loading for the calf and Achilles. "
         f"{rule.evidence_note} ({rule.short})"
     )
     if row.severity == "high":
@@ -102,7 +105,11 @@ def _message(row: Any, rule: Rule) -> str:
 
 
 def evaluate(
-    weeks: pd.DataFrame, rules: RuleSet, *, skip: pd.Series | None = None
+    weeks: pd.DataFrame,
+    rules: RuleSet,
+    *,
+    skip: pd.Series | None = None,
+    units: Units = "km",
 ) -> list[Finding]:
     """``weekly-increase`` findings, one per flagged athlete-week.
 
@@ -115,6 +122,9 @@ def evaluate(
     skip
         Boolean Series indexed like ``weeks``: weeks not to judge (the weeks of
         a return after a layoff, which ``return-from-layoff`` judges).
+    units
+        ``"km"``/``"mi"`` for everyone, or athlete → unit: the words of the
+        message (``value`` and ``threshold`` are in % whatever the unit).
 
     Returns
     -------
@@ -137,7 +147,7 @@ def evaluate(
                 week_start=as_date(row.week_start),
                 value=round(float(row.change_pct), 1),
                 threshold=rule.band(row.severity),
-                message=_message(row, rule),
+                message=_message(row, rule, unit_of(units, row.athlete)),
             )
         )
     return findings

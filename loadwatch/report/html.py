@@ -42,7 +42,6 @@ from loadwatch.report.limits import (
     pairs_shown,
 )
 from loadwatch.report.model import (
-    KM_PER_MI,
     OPEN_DAYS,
     AthleteView,
     ReportData,
@@ -54,6 +53,7 @@ from loadwatch.report.output_files import check_report_path, generator_meta, wri
 from loadwatch.report.summary import open_line, this_week, week_lines
 from loadwatch.rules.ruleset import Finding, RuleSet
 from loadwatch.timeline.build import ImportResult
+from loadwatch.units import climb_text, distance_text, to_km
 from loadwatch.version import __version__
 
 #: Plain words for each evidence label.
@@ -131,20 +131,23 @@ def _count(n: int, word: str, plural: str | None = None) -> str:
 
 
 def _number(value: float, unit: str, units: str) -> str:
-    """A finding's value or threshold in words with its unit (and the athlete's units)."""
+    """A finding's value or threshold in words: a distance in the athlete's ``units``
+    (:mod:`loadwatch.units`), other quantities in the rule's ``unit``."""
     if value is None or pd.isna(value):
         return "-"
     if unit == "%":
         return f"{value:+.0f}%"
     if unit == "km":
-        text = f"{value:.1f} km"
-        return f"{text} ({value / KM_PER_MI:.1f} mi)" if units == "mi" else text
-    if unit == "mi":
-        text = f"{value:.0f} mi"
-        return text if units == "mi" else f"{text} ({value * KM_PER_MI:.0f} km)"
+        return distance_text(value, units)
+    if unit == "mi":  # the shoe lines: miles, with km beside them for a km runner
+        value_km = to_km(value, "mi")
+        text = distance_text(value_km, "mi", 0)
+        return text if units == "mi" else f"{text} ({distance_text(value_km, 'km', 0)})"
     if unit == "ratio":
         return f"{value:.2f}"
-    if unit in ("m", "mm"):
+    if unit == "m":
+        return climb_text(value, units)
+    if unit == "mm":
         return f"{value:.0f} {unit}"
     if unit == "weeks":
         return _count(int(value), "week")
@@ -266,7 +269,7 @@ def _weeks_table(view: AthleteView) -> str:
         severity = row.severity if row.judged else ""
         change = f"{row.change_pct:+.0f}%" if row.judged and pd.notna(row.change_pct) else "-"
         change = "return" if row.returning else change
-        ascent = "-" if pd.isna(row.ascent_m) else f"{row.ascent_m:.0f} m"
+        ascent = climb_text(row.ascent_m, units)
         rows.append(
             f'<tr class="{esc(severity)}"><td>{pd.Timestamp(row.week_start).date()}</td>'
             f'<td class="num">{esc(distance(row.distance_km, units))}</td>'
@@ -331,7 +334,8 @@ def _shoes_table(view: AthleteView) -> str:
         rows.append(
             f'<tr class="{esc(row.status if row.in_use else "")}"><td>{html_name(name)}</td>'
             f'<td class="num">{esc(distance(row.distance_km, view.units, 0))}</td>'
-            f'<td class="num">{row.distance_mi:.0f} mi</td><td class="num">{int(row.runs)}</td>'
+            f'<td class="num">{esc(distance_text(row.distance_km, "mi", 0))}</td>'
+            f'<td class="num">{int(row.runs)}</td>'
             f"<td>{esc(row.status or '-')}</td><td>{use}</td><td>{day(row.last_run)}</td>"
             f"<td>{day(row.forecast_300mi)}</td><td>{day(row.forecast_500mi)}</td></tr>"
         )

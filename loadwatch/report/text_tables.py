@@ -1,7 +1,8 @@
 """Plain-text tables for the terminal: activities, weeks and findings.
 
-Distances follow each athlete's ``units`` setting (km or mi); JSON and CSV
-output always keep the documented ``*_km`` fields. Names from files (athlete,
+Distances follow each athlete's ``units`` setting (km or mi, through
+:mod:`loadwatch.units`; ascent stays in metres); JSON and CSV output always
+keep the documented ``*_km`` fields. Names from files (athlete,
 sport, file) are shown with control characters escaped, so one row stays one
 line whatever a name holds (:func:`loadwatch.safe_text.one_line`).
 """
@@ -9,23 +10,23 @@ line whatever a name holds (:func:`loadwatch.safe_text.one_line`).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from loadwatch.report import medical
 from loadwatch.safe_text import one_line
+from loadwatch.units import Units, km_to, unit_name, unit_of
 
-KM_PER_MILE = 1.609344
 WIDTH = 88
 
 _MARK = {"high": "HIGH", "caution": "CAUTION", "note": "note"}
 
 
-def _distance(km: float | None, units: str) -> str:
+def _distance(km: float | None, unit: str) -> str:
+    """The number of a distance column (the unit is in the header)."""
     if km is None:
         return "-"
-    return f"{km / KM_PER_MILE:.2f}" if units == "mi" else f"{km:.2f}"
+    return f"{km_to(km, unit):.2f}"
 
 
 def duration_text(seconds: float | None) -> str:
@@ -36,18 +37,14 @@ def duration_text(seconds: float | None) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def _units_of(units: str | Mapping[str, str], athlete: str) -> str:
-    return units if isinstance(units, str) else units.get(athlete, "km")
-
-
-def _unit_label(units: str | Mapping[str, str]) -> str:
+def _unit_label(units: Units) -> str:
     if isinstance(units, str):
-        return units
-    labels = set(units.values()) or {"km"}
+        return unit_name(units)
+    labels = {unit_name(u) for u in units.values()} or {"km"}
     return labels.pop() if len(labels) == 1 else "dist"
 
 
-def activities_text(records: list[dict[str, Any]], units: str | Mapping[str, str] = "km") -> str:
+def activities_text(records: list[dict[str, Any]], units: Units = "km") -> str:
     """One line per activity (``activity_records`` rows); non-runs in brackets."""
     if not records:
         return "no activities found"
@@ -59,7 +56,7 @@ def activities_text(records: list[dict[str, Any]], units: str | Mapping[str, str
     for r in records:
         sport = one_line(r["sport"]) if r["is_run"] else f"({one_line(r['sport'])})"
         ascent = "-" if r["ascent_m"] is None else f"{r['ascent_m']:.0f}"
-        dist = _distance(r["distance_km"], _units_of(units, r["athlete"]))
+        dist = _distance(r["distance_km"], unit_of(units, r["athlete"]))
         lines.append(
             f"{one_line(r['athlete'])[:14]:<14} {r['start_local'][:16].replace('T', ' '):<16} "
             f"{sport[:10]:<10} {dist:>7} {duration_text(r['duration_s']):>6} {ascent:>6}  "
@@ -68,7 +65,7 @@ def activities_text(records: list[dict[str, Any]], units: str | Mapping[str, str
     return "\n".join(lines)
 
 
-def weeks_text(records: list[dict[str, Any]], units: str | Mapping[str, str] = "km") -> str:
+def weeks_text(records: list[dict[str, Any]], units: Units = "km") -> str:
     """One line per athlete-week (``week_records`` rows)."""
     if not records:
         return "no runs found"
@@ -78,13 +75,12 @@ def weeks_text(records: list[dict[str, Any]], units: str | Mapping[str, str] = "
         f"{'longest':>7} {'fast':>5}"
     ]
     for r in records:
-        unit = _units_of(units, r["athlete"])
-        scale = 1 / KM_PER_MILE if unit == "mi" else 1.0
+        unit = unit_of(units, r["athlete"])
         lines.append(
             f"{one_line(r['athlete'])[:14]:<14} {r['week_start']:<10} "
-            f"{r['distance_km'] * scale:>7.1f} "
+            f"{km_to(r['distance_km'], unit):>7.1f} "
             f"{r['runs']:>4} {duration_text(r['duration_s']):>6} {r['ascent_m'] or 0:>6.0f} "
-            f"{(r['longest_run_km'] or 0) * scale:>7.1f} {(r['fast_km'] or 0) * scale:>5.1f}"
+            f"{km_to(r['longest_run_km'] or 0, unit):>7.1f} {km_to(r['fast_km'] or 0, unit):>5.1f}"
         )
     return "\n".join(lines)
 

@@ -56,8 +56,9 @@ import pandas as pd
 from loadwatch.load.weekly import week_start_of
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet, load_rules
 from loadwatch.shoes.assign import ShoeInfo, assign_shoes, athlete_sources, known_shoes
-from loadwatch.shoes.mileage import MILE_KM, MILEAGE_RULE, crossings, line_km, shoe_progress
+from loadwatch.shoes.mileage import MILEAGE_RULE, crossings, line_km, shoe_progress
 from loadwatch.timeline.build import ImportResult
+from loadwatch.units import Units, distance_text, km_to, unit_of
 
 #: Rule id of the drop rule.
 DROP_RULE = "shoe-drop-change"
@@ -110,24 +111,32 @@ def _week_start(week_start: str | Mapping[str, str], athlete: str) -> str:
     return week_start if isinstance(week_start, str) else week_start.get(athlete, "monday")
 
 
-def _distance(km: float) -> str:
-    return f"{km:.1f} km ({km / MILE_KM:.0f} miles)"
+def _distance(value_km: float, unit: str) -> str:
+    """``482.8 km (300 miles)`` for a km runner, ``300 mi`` for a mi runner."""
+    if unit == "mi":
+        return distance_text(value_km, "mi", 0)
+    return f"{distance_text(value_km, 'km')} ({km_to(value_km, 'mi'):.0f} miles)"
 
 
-def _mileage_message(row: Any, rule: Rule, severity: str, info: ShoeInfo) -> str:
+def _mileage_message(row: Any, rule: Rule, severity: str, info: ShoeInfo, unit: str = "km") -> str:
     line = line_km(rule, severity)
     day = pd.Timestamp(row.start_local).date()
     total = row.total_km
-    before = f", {info.start_km:.0f} km of them before these records" if info.start_km else ""
+    before = (
+        f", {distance_text(info.start_km, unit, 0)} of them before these records"
+        if info.start_km
+        else ""
+    )
     if row.already:
         what = (
-            f"{row.shoe} was already past {_distance(line)} when these records begin "
-            f"({total:.1f} km after the run on {day}{before})."
+            f"{row.shoe} was already past {_distance(line, unit)} when these records begin "
+            f"({distance_text(total, unit)} after the run on {day}{before})."
         )
     else:
+        in_all = distance_text(total, "mi") if unit == "mi" else _distance(total, unit)
         what = (
-            f"{row.shoe} reached {_distance(line)} on the run of {day}: "
-            f"{total:.1f} km ({total / MILE_KM:.0f} miles) in all{before}."
+            f"{row.shoe} reached {_distance(line, unit)} on the run of {day}: "
+            f"{in_all} in all{before}."
         )
     why = (
         "This is a replacement reminder, not an injury risk (a consensus heuristic), and a "
@@ -153,6 +162,7 @@ def mileage_findings(
     rule: Rule,
     *,
     week_start: str | Mapping[str, str] = "monday",
+    units: Units = "km",
 ) -> list[Finding]:
     """``shoe-mileage`` findings: one per pair and band, dated on the crossing run.
 
@@ -166,6 +176,9 @@ def mileage_findings(
         The ``shoe-mileage`` rule (bands in ``rule.unit``, miles).
     week_start
         ``"monday"``/``"sunday"`` or athlete → week start.
+    units
+        ``"km"``/``"mi"`` or athlete → unit: the distances in the message
+        (``value`` and ``threshold`` are in ``rule.unit`` whatever the athlete's).
 
     A pair already past a line before its first run here is flagged on that
     first run, with only its highest band.
@@ -192,8 +205,10 @@ def mileage_findings(
                     week_start=_week_start(week_start, row.athlete),
                     shoe=row.shoe,
                     severity=severity,
-                    value=round(row.total_km / MILE_KM if rule.unit == "mi" else row.total_km, 1),
-                    message=_mileage_message(row, rule, severity, info),
+                    value=round(km_to(row.total_km, rule.unit), 1),
+                    message=_mileage_message(
+                        row, rule, severity, info, unit_of(units, row.athlete)
+                    ),
                 )
             )
     return findings
@@ -340,8 +355,13 @@ def shoe_findings(
         assignments = assign_shoes(result, sources=sources)
     shoes = known_shoes(result, assignments, sources)
     week_start = {name: s.week_start for name, s in result.settings.items()}
+    units = {name: s.units for name, s in result.settings.items()}
     findings = mileage_findings(
-        shoe_progress(assignments, shoes), shoes, rules[MILEAGE_RULE], week_start=week_start
+        shoe_progress(assignments, shoes),
+        shoes,
+        rules[MILEAGE_RULE],
+        week_start=week_start,
+        units=units,
     )
     findings += drop_change_findings(assignments, shoes, rules[DROP_RULE], week_start=week_start)
     return sorted(findings, key=lambda f: (f.athlete, f.date, f.rule, f.severity))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
 from typing import Any
 
-from loadwatch.shoes.mileage import MILE_KM
+from loadwatch.units import Units, distance_text, unit_of
 
 _STATUS = {"ok": "ok", "caution": "CAUTION", "high": "HIGH", None: ""}
 #: Pairs named in an athlete's rotation line, and characters of each name.
@@ -24,7 +23,7 @@ def _when(record: dict[str, Any], miles: int) -> str:
 
 def shoe_text(
     records: list[dict[str, Any]],
-    units: str | Mapping[str, str] = "km",
+    units: Units = "km",
     *,
     rotation_weeks: int = 8,
 ) -> str:
@@ -57,11 +56,10 @@ def shoe_text(
     footer: list[str] = []
     athletes = list(dict.fromkeys(r["athlete"] for r in records))
     for athlete in athletes:
-        unit = units if isinstance(units, str) else units.get(athlete, "km")
+        unit = unit_of(units, athlete)
         mine = [r for r in records if r["athlete"] == athlete]
         for r in mine:
-            km = r["distance_km"] or 0.0
-            distance = f"{km / MILE_KM:.1f} mi" if unit == "mi" else f"{km:.1f} km"
+            distance = distance_text(r["distance_km"] or 0.0, unit)
             name = r["shoe"] if r["shoe"] is not None else "(no shoe)"
             when = (_when(r, 300), _when(r, 500)) if r["shoe"] is not None else ("", "")
             line = (

@@ -26,6 +26,8 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from loadwatch.units import distance_text
+
 #: Longest time [s] one activity file is taken to cover: 24 hours. The 24-hour
 #: run is the longest common single-stage race; a file that runs longer is
 #: almost always a watch left recording. Its times are then not used.
@@ -106,7 +108,7 @@ def _value(value: float | None) -> float:
 def _km_text(km: float) -> str:
     if not math.isfinite(km):
         return "an endless distance"
-    return f"{km:,.0f} km" if abs(km) >= 100 else f"{km:.2f} km"
+    return distance_text(km, "km", 0 if abs(km) >= 100 else 2, grouped=True)
 
 
 def _time_text(seconds: float) -> str:

@@ -36,10 +36,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from loadwatch.entry_checks import day_problem, number_problem
 from loadwatch.errors import SettingsError
 from loadwatch.importers.regular_files import MAX_TABLE_BYTES, read_regular_bytes
+from loadwatch.units import UNITS
 
 SETTINGS_FILE = "loadwatch.toml"
 WEEK_STARTS = ("monday", "sunday")
-UNITS = ("km", "mi")
 
 _ATHLETE_KEYS = {"name", "timezone", "week_start", "units"}
 _SHOE_KEYS = {"name", "from", "until", "drop_mm", "start_km", "minimalist", "brand", "model"}
