@@ -27,20 +27,16 @@ from loadwatch.report import frames
 from loadwatch.rules.ruleset import SEVERITIES, Finding, Rule, RuleSet, load_rules
 from loadwatch.timeline.build import ImportResult
 from loadwatch.timeline.settings import AthleteSettings
+from loadwatch.units import KM_PER_MI, distance_text
 
 #: Alarms dated this many days before the report date, or later, are open [days].
 OPEN_DAYS = 14
 _NEXT = re.compile(r"\bNext weeks?:\s*")
 
-#: Kilometres in a mile.
-KM_PER_MI = 1.609344
-#: Shoe reminder lines [mi] (AAPSM: 350–500 mi; loadwatch reminds from 300).
-SHOE_LINES_MI = (300.0, 500.0)
 
 __all__ = [
     "KM_PER_MI",
     "OPEN_DAYS",
-    "SHOE_LINES_MI",
     "AthleteView",
     "ReportData",
     "advice",
@@ -51,13 +47,13 @@ __all__ = [
 ]
 
 
-def distance(value_km: float, units: str, digits: int = 1) -> str:
-    """``43.5 km`` or ``27.0 mi`` from a distance in km; ``-`` for a missing value."""
-    if value_km is None or pd.isna(value_km):
-        return "-"
-    if units == "mi":
-        return f"{value_km / KM_PER_MI:.{digits}f} mi"
-    return f"{value_km:.{digits}f} km"
+def distance(value_km: float | None, units: str, digits: int = 1) -> str:
+    """``43.5 km`` or ``27.0 mi`` from a distance in km; ``-`` for a missing value.
+
+    :func:`loadwatch.units.distance_text` under the name the report modules use
+    (``KM_PER_MI`` is likewise :data:`loadwatch.units.KM_PER_MI`).
+    """
+    return distance_text(value_km, units, digits)
 
 
 def split_message(message: str) -> tuple[str, str]:

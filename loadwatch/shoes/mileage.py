@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from loadwatch.rules.ruleset import Rule, RuleSet, load_rules
+from loadwatch.schema import SHOES
 from loadwatch.shoes.assign import (
     AthleteSources,
     ShoeInfo,
@@ -47,12 +48,16 @@ from loadwatch.shoes.assign import (
     known_shoes,
 )
 from loadwatch.timeline.build import ImportResult
+from loadwatch.units import KM_PER_MI, to_km
 
-#: One mile [km].
-MILE_KM = 1.609344
-#: The lines of the ``forecast_*mi`` and ``crossed_*mi`` fields [miles] (their names
-#: are a public contract).
+#: One mile [km]: an alias of :data:`loadwatch.units.KM_PER_MI` (public name kept).
+MILE_KM = KM_PER_MI
+#: The ``forecast_*mi`` and ``crossed_*mi`` fields of the caution and high lines: their
+#: names (the packaged bands [miles]) are a public contract; the lines themselves are the
+#: ``shoe-mileage`` rule's bands (:func:`line_km`), so a custom rules file moves them.
 FORECAST_MILES = (300, 500)
+#: The band of each of :data:`FORECAST_MILES`.
+FORECAST_BANDS = ("caution", "high")
 #: The rule whose bands give the status and whose params give the windows.
 MILEAGE_RULE = "shoe-mileage"
 #: Rotation source (Malisoux et al. 2015), for messages.
@@ -63,51 +68,12 @@ ROTATION_SOURCE = (
 #: Status of a pair (``None`` for the unassigned row).
 STATUSES = ("ok", "caution", "high")
 
-#: Fields of ``loadwatch shoes --json``, in order (a public contract).
-SHOE_FIELDS = (
-    "athlete",
-    "shoe",
-    "distance_km",
-    "distance_mi",
-    "runs",
-    "first_run",
-    "last_run",
-    "status",
-    "forecast_300mi",
-    "forecast_500mi",
-    "crossed_300mi",
-    "crossed_500mi",
-    "start_km",
-    "km_per_week",
-    "in_rotation",
-    "drop_mm",
-    "minimalist",
-    "brand",
-    "model",
-)
+#: Fields of ``loadwatch shoes --json``, in order (a public contract;
+#: :data:`loadwatch.schema.SHOES`).
+SHOE_FIELDS = SHOES.json_fields()
 
-#: Columns of :func:`shoe_table` and their units.
-SHOE_COLUMNS = {
-    "athlete": "athlete name",
-    "shoe": "pair name; None for the runs with no pair (unassigned)",
-    "distance_km": "start_km plus every run in the pair [km]",
-    "distance_mi": "the same [miles]",
-    "runs": "runs in the pair in these records",
-    "first_run": "local day of the first run in the pair (datetime64, midnight)",
-    "last_run": "local day of the last run in the pair",
-    "status": "ok | caution | high (shoe-mileage bands); None for unassigned",
-    "forecast_300mi": "local day the pair reaches (or reached) 300 miles; NaT when not in use",
-    "forecast_500mi": "local day the pair reaches (or reached) 500 miles",
-    "crossed_300mi": "local day of the run that took the pair past 300 miles; NaT if not yet",
-    "crossed_500mi": "local day of the run that took the pair past 500 miles",
-    "start_km": "distance before these records (loadwatch.toml) [km]",
-    "km_per_week": "recent use of the pair (forecast_days window) [km/week]",
-    "in_rotation": "run in during the last rotation_weeks weeks",
-    "drop_mm": "heel-to-toe drop [mm]; NaN where unknown",
-    "minimalist": "marked minimalist in loadwatch.toml",
-    "brand": "brand (loadwatch.toml or Strava shoes.csv)",
-    "model": "model",
-}
+#: Columns of :func:`shoe_table` and their meanings with units.
+SHOE_COLUMNS = SHOES.descriptions()
 
 _DATE_COLUMNS = (
     "first_run",
@@ -123,7 +89,7 @@ def line_km(rule: Rule, severity: str) -> float:
     """The ``severity`` band of a shoe-mileage rule in kilometres (the band is in
     ``rule.unit``: ``mi`` or ``km``)."""
     value = rule.band(severity)
-    return value * MILE_KM if rule.unit == "mi" else value
+    return to_km(value, rule.unit)
 
 
 def shoe_progress(
@@ -300,9 +266,13 @@ def shoe_table(
         assignments = assignments[assignments["start_local"] < cutoff]
     shoes = known_shoes(result, assignments, sources)
     progress = shoe_progress(assignments, shoes)
+    lines_km = {
+        miles: line_km(rule, band)
+        for miles, band in zip(FORECAST_MILES, FORECAST_BANDS, strict=True)
+    }
     crossed = {
-        miles: crossings(progress, miles * MILE_KM).set_index(["athlete", "shoe"])["start_local"]
-        for miles in FORECAST_MILES
+        miles: crossings(progress, km).set_index(["athlete", "shoe"])["start_local"]
+        for miles, km in lines_km.items()
     }
     crossed_on = {miles: series.to_dict() for miles, series in crossed.items()}
     by_athlete = dict(tuple(assignments.groupby("athlete", sort=False)))
@@ -326,11 +296,11 @@ def shoe_table(
             row["status"] = _status(row["distance_km"], caution_km, high_km)
             for miles in FORECAST_MILES:
                 when = _day(crossed_on[miles].get((athlete, name)))
-                if when is None and row["distance_km"] >= miles * MILE_KM:
+                if when is None and row["distance_km"] >= lines_km[miles]:
                     when = row["first_run"]  # past the line before these records
                 row[f"crossed_{miles}mi"] = when
                 row[f"forecast_{miles}mi"] = when or _forecast(
-                    row["distance_km"], miles * MILE_KM, rate, window.end
+                    row["distance_km"], lines_km[miles], rate, window.end
                 )
             ordered.append(row)
         ordered.sort(key=lambda r: (r["first_run"] is None, r["first_run"] or date.min))
