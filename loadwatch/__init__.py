@@ -6,14 +6,19 @@ The public API (the CLI calls exactly these)::
     result = lw.import_activities("sample_data/")   # timeline + laps + import report
     timeline = lw.read("sample_data/")              # just the timeline DataFrame
     weeks = lw.weekly_load(result)                  # local weeks, zero weeks, fast km, heat
-    findings = lw.check(result)                     # too much, too soon: list of Finding
+    findings = lw.check(result)                     # too much, too soon: Findings (a list)
+    findings.at_least("caution").between(since=date(2026, 3, 1))   # the CLI's filters
     lw.findings_frame(findings)                     # ... as a DataFrame
     records = lw.read_records("run.fit")            # per-record stream of one file
     lw.write_report(result, "report.html")          # the HTML report
     timeline.loadwatch.weekly()                     # the same, as a DataFrame accessor
+
+``check``, ``weekly_load``, ``write_report``, ``summary_text`` and ``shoe_table``
+also take a path (imported first) or a timeline from an import.
 """
 
 from loadwatch import accessor  # noqa: F401  (registers DataFrame.loadwatch)
+from loadwatch.api import shoe_records, shoe_table, summary_text, write_report
 from loadwatch.errors import (
     ActivityFileError,
     CorruptFileError,
@@ -25,6 +30,7 @@ from loadwatch.errors import (
     UnsupportedFileError,
 )
 from loadwatch.findings.check import alarms, check, evaluate, findings_frame, weekly_load
+from loadwatch.findings.collection import Findings
 from loadwatch.findings.injuries import (
     InjuryLogError,
     injuries_with_preceding_findings,
@@ -34,10 +40,8 @@ from loadwatch.findings.injuries import (
 from loadwatch.findings.table import FINDING_FIELDS, finding_records
 from loadwatch.importers.read import read_activity_file, read_records
 from loadwatch.load.weekly import WEEK_COLUMNS, weekly_table
-from loadwatch.report import summary_text, write_report
 from loadwatch.report.records import activity_records, week_records
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet, load_rules
-from loadwatch.shoes import shoe_records, shoe_table
 from loadwatch.timeline.build import (
     COLUMNS,
     LAP_COLUMNS,
@@ -60,6 +64,7 @@ __all__ = [
     "CorruptFileError",
     "EmptyFileError",
     "Finding",
+    "Findings",
     "ImportReport",
     "ImportResult",
     "InjuryLogError",
@@ -96,3 +101,8 @@ __all__ = [
     "weekly_table",
     "write_report",
 ]
+
+
+def __dir__() -> list[str]:
+    """The public API (:data:`__all__`), not the submodules."""
+    return sorted({*__all__, "__doc__", "__file__", "__name__", "__path__", "__spec__"})

@@ -8,20 +8,25 @@ every DataFrame; it works on an activity timeline
 
     result = lw.import_activities("team/")
     timeline = result.timeline
-    timeline.loadwatch.weekly(result=result)     # = lw.weekly_load(result)
-    timeline.loadwatch.findings(result=result)   # = lw.findings_frame(lw.check(result))
-    timeline.loadwatch.plot_weekly(athlete="Ann Lee", result=result)
+    timeline.loadwatch.weekly()                  # = lw.weekly_load(result)
+    timeline.loadwatch.findings()                # = lw.findings_frame(lw.check(result))
+    timeline.loadwatch.plot_weekly(athlete="Ann Lee")
 
     ann = timeline[timeline["athlete"] == "Ann Lee"]
     ann.loadwatch.weekly()                       # from the timeline alone
 
+A timeline from an import (or rows of one) finds that import by itself while
+it is in memory: ``timeline.attrs`` names it
+(:func:`loadwatch.timeline.build.import_of`), so ``result=`` is only needed for a
+timeline that lost it (read back from a file, or built by hand).
+
 What the timeline alone cannot give: ``fast_km`` needs the laps and speed
-streams of the import, so without ``result=`` the weekly ``fast_km`` is NaN
+streams of the import, so without its import the weekly ``fast_km`` is NaN
 (not computed), the ``speedwork-increase`` rule cannot fire, and the shoe
 rules (which read ``loadwatch.toml`` and the athlete's folder) are not run; a
-:class:`UserWarning` says so. Pass ``result=`` (the
-:class:`~loadwatch.timeline.build.ImportResult` the timeline came from, or a
-superset) and the numbers are exactly the CLI's.
+:class:`UserWarning` says so (and says when the import is named but gone). Pass
+``result=`` (the :class:`~loadwatch.timeline.build.ImportResult` the timeline
+came from, or a superset) and the numbers are exactly the CLI's.
 
 Each athlete's week start is taken, in order, from ``week_start=``, from
 ``result=``, from ``timeline.attrs["loadwatch"]`` (see :data:`ATTRS_KEY`),
@@ -30,7 +35,6 @@ else Monday.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -38,28 +42,26 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from loadwatch.findings.check import check, evaluate, findings_frame, weekly_load
+from loadwatch.findings.collection import Findings
 from loadwatch.load.weekly import WeekStart, weekly_table
-from loadwatch.rules.ruleset import Finding, RuleSet, load_rules
-from loadwatch.timeline.build import ATTRS_KEY, ImportResult
+from loadwatch.rules.ruleset import RuleSet, load_rules
+from loadwatch.schema import TIMELINE
+from loadwatch.timeline.build import ATTRS_KEY, ImportResult, import_of
+from loadwatch.timeline.source import timeline_alone_warning
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-#: Timeline columns the accessor needs.
-REQUIRED_COLUMNS = ("athlete", "start_local", "is_run", "distance_km", "duration_s")
+#: Timeline columns the accessor needs (``required`` in :data:`loadwatch.schema.TIMELINE`).
+REQUIRED_COLUMNS = tuple(c.name for c in TIMELINE.columns if c.required)
 
 __all__ = ["ATTRS_KEY", "REQUIRED_COLUMNS", "TimelineAccessor"]
 
 
-def _no_context_warning() -> None:
+def _no_context_warning(named: bool, stacklevel: int = 4) -> None:
     # Called from TimelineAccessor._check, called by check() or findings(): the user is 4 up.
-    warnings.warn(
-        "this timeline has no laps or speed streams with it: fast_km is not computed, "
-        "speedwork-increase cannot fire and the shoe rules are not run; pass result= "
-        "(the import it came from) for the full check",
-        UserWarning,
-        stacklevel=4,
-    )
+    hint = "pass result= (the import it came from) for the full check"
+    timeline_alone_warning(named, hint, stacklevel=stacklevel)
 
 
 @pd.api.extensions.register_dataframe_accessor("loadwatch")
@@ -140,6 +142,12 @@ class TimelineAccessor:
             out[athlete] = value
         return out
 
+    def _origin(self, result: ImportResult | None) -> tuple[bool, ImportResult | None]:
+        """``result``, else the import ``timeline.attrs`` names (and whether it names one)."""
+        if result is not None:
+            return True, result
+        return import_of(self._obj)
+
     def _result(self, result: ImportResult, week_start: WeekStart | None) -> ImportResult:
         """``result`` with this timeline (and ``week_start`` applied to its settings)."""
         settings = dict(result.settings)
@@ -187,8 +195,11 @@ class TimelineAccessor:
             ``fast_km`` column is NaN (not computed).
         """
         rules = rules or load_rules()
+        named, result = self._origin(result)
         if result is not None:
             return weekly_load(self._result(result, week_start), rules)
+        if named:  # the import is gone: say so rather than leave fast_km out quietly
+            _no_context_warning(named, stacklevel=3)
         heat_c = float(rules["heat-note"].param("temperature_c"))
         return weekly_table(self._obj, self.week_starts(week_start), fast_km=None, heat_c=heat_c)
 
@@ -198,7 +209,7 @@ class TimelineAccessor:
         *,
         result: ImportResult | None = None,
         rules: RuleSet | None = None,
-    ) -> list[Finding]:
+    ) -> Findings:
         """Every finding for this timeline (see :func:`loadwatch.check`).
 
         With ``result`` the findings are exactly :func:`loadwatch.check`'s for
@@ -212,12 +223,17 @@ class TimelineAccessor:
         week_start: WeekStart | None,
         result: ImportResult | None,
         rules: RuleSet | None,
-    ) -> list[Finding]:
+    ) -> Findings:
         rules = rules or load_rules()
+        named, result = self._origin(result)
         if result is not None:
             return check(self._result(result, week_start), rules)
-        _no_context_warning()
-        return evaluate(self._obj, None, None, week_start=self.week_starts(week_start), rules=rules)
+        _no_context_warning(named)
+        starts = self.week_starts(week_start)
+        units = self.units()
+        return Findings(
+            evaluate(self._obj, None, None, week_start=starts, rules=rules, units=units)
+        )
 
     def findings(
         self,
@@ -236,7 +252,7 @@ class TimelineAccessor:
             the alarms, like ``loadwatch check --no-notes``.
         """
         found = self._check(week_start, result, rules)
-        return findings_frame(f for f in found if notes or f.severity != "note")
+        return findings_frame(found if notes else found.without_notes())
 
     def injuries(self) -> pd.DataFrame:
         """The athletes' ``injuries.csv`` logs.

@@ -15,13 +15,12 @@ visible escapes; without ``--debug`` no error shows a traceback (the group is a
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +28,11 @@ import click
 
 from loadwatch.cli_guard import Day, GuardedGroup, capped_jobs
 from loadwatch.cli_guard import echo as _echo
-from loadwatch.errors import LoadwatchError
 from loadwatch.findings.check import check as check_findings
 from loadwatch.findings.check import weekly_load
 from loadwatch.findings.table import FINDING_FIELDS, finding_records
-from loadwatch.report import summary_text, write_report
 from loadwatch.report.output_files import check_report_path
+from loadwatch.report.publish import publish
 from loadwatch.report.records import (
     ACTIVITY_FIELDS,
     WEEK_FIELDS,
@@ -42,13 +40,15 @@ from loadwatch.report.records import (
     records_to_csv,
     week_records,
 )
+from loadwatch.report.summary import summary_from_data
 from loadwatch.report.text_tables import activities_text, findings_text, weeks_text
-from loadwatch.rules.ruleset import ALARMS, SEVERITIES
+from loadwatch.rules.ruleset import ALARMS
 from loadwatch.safe_text import json_finite, json_terminal_safe, one_line
 from loadwatch.shoes import SHOE_FIELDS, shoe_records, shoe_table, shoe_text
 from loadwatch.timeline.build import ImportResult, import_activities
 from loadwatch.timeline.cache import cache_info, clear_cache
 from loadwatch.timeline.settings import UNITS, WEEK_STARTS, SettingsOverride
+from loadwatch.timeline.window import weeks_between
 from loadwatch.version import __version__
 
 #: Above this many files a progress bar is shown on stderr (when it is a terminal).
@@ -65,12 +65,6 @@ ENGINES = ("local", "dask")
 class _State:
     debug = False
     verbose = False
-
-
-def _fail(exc: BaseException) -> None:
-    if _State.debug:
-        raise exc
-    raise click.ClickException(one_line(str(exc))) from exc
 
 
 @dataclass(frozen=True)
@@ -94,13 +88,6 @@ class Selection:
     #: Dask scheduler address (--engine dask); None starts a local cluster.
     scheduler: str | None = None
 
-    def keeps(self, day: str) -> bool:
-        """True for an ISO date (or datetime) string inside --since/--until."""
-        value = date.fromisoformat(day[:10])
-        return (self.since is None or value >= self.since) and (
-            self.until is None or value <= self.until
-        )
-
 
 def _import(selection: Selection) -> ImportResult:
     """Import with a progress bar on stderr and the import report printed there."""
@@ -117,25 +104,21 @@ def _import(selection: Selection) -> ImportResult:
         if done >= total:
             bar.__exit__(None, None, None)
 
-    try:
-        overrides = SettingsOverride(
-            timezone=selection.timezone, week_start=selection.week_start, units=selection.units
+    overrides = SettingsOverride(
+        timezone=selection.timezone, week_start=selection.week_start, units=selection.units
+    )
+    if selection.engine == "dask":
+        result = _import_on_dask(selection, overrides, progress)
+    else:
+        result = import_activities(
+            selection.path,
+            roster=selection.roster,
+            progress=progress,
+            athlete=selection.athlete,
+            overrides=overrides,
+            cache=selection.cache,
+            jobs=selection.jobs,
         )
-        if selection.engine == "dask":
-            result = _import_on_dask(selection, overrides, progress)
-        else:
-            result = import_activities(
-                selection.path,
-                roster=selection.roster,
-                progress=progress,
-                athlete=selection.athlete,
-                overrides=overrides,
-                cache=selection.cache,
-                jobs=selection.jobs,
-            )
-    except (LoadwatchError, FileNotFoundError) as exc:
-        _fail(exc)
-        raise  # unreachable: _fail raises
     report = result.report
     lines = report.lines()
     warnings = [line for line in lines if line.startswith("warning: ")]
@@ -163,11 +146,10 @@ def _import(selection: Selection) -> ImportResult:
 def _import_on_dask(
     selection: Selection, overrides: SettingsOverride, progress: Callable
 ) -> ImportResult:
-    """--engine dask: one task per athlete on a Dask cluster (loadwatch.timeline.cohort)."""
-    if importlib.util.find_spec("distributed") is None:
-        raise click.ClickException(
-            'the dask engine needs Dask, which is not installed: pip install "loadwatch[dask]"'
-        )
+    """--engine dask: one task per athlete on a Dask cluster (loadwatch.timeline.cohort).
+
+    Without Dask installed, read_many says how to install it before reading anything.
+    """
     from loadwatch.timeline.cohort import read_many
 
     options: dict[str, Any] = {"cache": selection.cache}
@@ -189,15 +171,6 @@ def _import_on_dask(
             raise
         where = selection.scheduler or "a local cluster"
         raise click.ClickException(f"Dask failed ({where}): {exc}") from exc
-
-
-def _week_kept(selection: Selection, week_start: str) -> bool:
-    """A week is shown when any of its days is inside --since/--until."""
-    first = date.fromisoformat(week_start)
-    last = first + timedelta(days=6)
-    return (selection.since is None or last >= selection.since) and (
-        selection.until is None or first <= selection.until
-    )
 
 
 def _emit(
@@ -340,7 +313,7 @@ def activities(selection: Selection, fmt: str | None) -> None:
         loadwatch activities sample_data/ --json > activities.json
     """
     result = _import(selection)
-    records = [r for r in activity_records(result.timeline) if selection.keeps(r["start_local"])]
+    records = activity_records(result.between(selection.since, selection.until))
     _emit(records, ACTIVITY_FIELDS, fmt, lambda: activities_text(records, _units(result)))
 
 
@@ -359,11 +332,8 @@ def weeks(selection: Selection, fmt: str | None) -> None:
         loadwatch weeks sample_data/ --csv > weeks.csv
     """
     result = _import(selection)
-    try:
-        table = weekly_load(result)
-    except LoadwatchError as exc:
-        _fail(exc)
-    records = [r for r in week_records(table) if _week_kept(selection, r["week_start"])]
+    weeks = weeks_between(weekly_load(result), selection.since, selection.until)
+    records = week_records(weeks)
     _emit(records, WEEK_FIELDS, fmt, lambda: weeks_text(records, _units(result)))
 
 
@@ -390,21 +360,11 @@ def check(selection: Selection, fmt: str | None, fail_on: str | None, notes: boo
         loadwatch check sample_data/ --json --fail-on high
     """
     result = _import(selection)
-    try:
-        findings = check_findings(result)
-    except LoadwatchError as exc:
-        _fail(exc)
-    findings = [
-        f
-        for f in findings
-        if (notes or f.severity != "note") and selection.keeps(f.date.isoformat())
-    ]
+    findings = check_findings(result, since=selection.since, until=selection.until, notes=notes)
     records = finding_records(findings)
     _emit(records, FINDING_FIELDS, fmt, lambda: findings_text(records))
-    if fail_on is not None:
-        worst = max((SEVERITIES.index(f.severity) for f in findings), default=-1)
-        if worst >= SEVERITIES.index(fail_on):
-            sys.exit(3)
+    if fail_on is not None and findings.reaches(fail_on):
+        sys.exit(3)
 
 
 @main.command()
@@ -434,18 +394,11 @@ def report(selection: Selection, output: Path) -> None:
 
         loadwatch report sample_data/ -o avery.html
     """
-    try:  # before the import: a refused path costs no time, and nothing is written
-        check_report_path(output, [selection.path])
-    except LoadwatchError as exc:
-        _fail(exc)
+    # Before the import: a refused path costs no time, and nothing is written.
+    check_report_path(output, [selection.path])
     result = _import(selection)
-    try:
-        findings = check_findings(result)
-        written = write_report(result, output, findings=findings, as_of=selection.until)
-        text = summary_text(result, findings, as_of=selection.until)
-    except LoadwatchError as exc:
-        _fail(exc)
-    _echo(text)
+    data, written = publish(result, output, as_of=selection.until)
+    _echo(summary_from_data(data))
     _echo(f"Report written to {one_line(str(written))}")
 
 
@@ -466,10 +419,7 @@ def shoes(selection: Selection, fmt: str | None) -> None:
         loadwatch shoes sample_data/ --json
     """
     result = _import(selection)
-    try:
-        records = shoe_records(shoe_table(result))
-    except LoadwatchError as exc:
-        _fail(exc)
+    records = shoe_records(shoe_table(result))
     _emit(records, SHOE_FIELDS, fmt, lambda: shoe_text(records, _units(result)))
 
 

@@ -5,8 +5,10 @@
   (:mod:`loadwatch.safe_text`), and a stdout that cannot be written (a full
   disk, a closed pipe) ends the command with one line on stderr.
 * :class:`GuardedGroup` turns Ctrl-C into one line ``interrupted`` and exit code
-  :data:`EXIT_INTERRUPTED`, and any unexpected exception into one line
-  ``internal error: …`` — the traceback is for ``--debug``.
+  :data:`EXIT_INTERRUPTED`, a library error (:class:`~loadwatch.errors.LoadwatchError`,
+  or a path that is gone) into one line ``Error: …`` and exit code 1 (the one
+  place where library errors become click errors), and any unexpected exception
+  into one line ``internal error: …`` — the traceback is for ``--debug``.
 * :class:`Day` and :func:`capped_jobs` keep ``--since``/``--until`` and
   ``--jobs`` in range.
 """
@@ -102,7 +104,7 @@ class GuardedGroup(click.Group):
             raise
         except (click.exceptions.Exit, click.Abort):
             raise
-        except LoadwatchError as exc:  # one the command did not expect
+        except (LoadwatchError, FileNotFoundError) as exc:  # the one place they become one line
             if _debug(ctx):
                 raise
             raise click.ClickException(one_line(str(exc))) from exc

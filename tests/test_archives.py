@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import CORPUS_DIR
 
 import loadwatch as lw
 from loadwatch.cli import main
@@ -26,8 +27,6 @@ from loadwatch.errors import CorruptFileError, UnsafeFileError
 from loadwatch.importers import archives, discover
 from loadwatch.importers.archives import iter_archive, read_archive_member, split_member_source
 from loadwatch.timeline.build import import_activities
-
-from conftest import CORPUS_DIR
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "avery-stone"
 SAMPLE_FIT = SAMPLE / "2026-06-01-0630-run.fit"

@@ -24,6 +24,7 @@ import fitdecode
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CORPUS_DIR, corpus_files
 from fitdecode.utils import compute_crc
 
 from loadwatch.errors import ActivityFileError, CorruptFileError, NotAnActivityError
@@ -39,8 +40,6 @@ from loadwatch.importers.fit.reader import (
     records_from_messages,
 )
 from loadwatch.synthetic import PlannedRun, write_run
-
-from conftest import CORPUS_DIR, corpus_files
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLE_FITS = sorted((PROJECT / "sample_data").glob("*/*.fit"))

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CORPUS_DIR, corpus_files
 
 import loadwatch as lw
 from loadwatch.synthetic import (
@@ -25,8 +26,6 @@ from loadwatch.synthetic import (
     write_athlete,
 )
 from loadwatch.timeline.build import COLUMNS
-
-from conftest import CORPUS_DIR, corpus_files
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLE = PROJECT / "sample_data"

@@ -26,12 +26,14 @@ see :mod:`loadwatch.shoes`); notes: ``heat-note``, ``cross-training-note``,
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from loadwatch.findings.collection import Findings
 from loadwatch.findings.table import FINDING_FIELDS
 from loadwatch.load import acwr, hills, layoff, long_run, notes, speedwork, weekly_increase
 from loadwatch.load.weekly import WeekStart, weekly_table
@@ -48,9 +50,10 @@ from loadwatch.rules.ruleset import (
     parse_rules,
 )
 from loadwatch.shoes import shoe_findings
-
-if TYPE_CHECKING:
-    from loadwatch.timeline.build import ImportResult
+from loadwatch.timeline.build import ImportResult, import_of
+from loadwatch.timeline.source import as_import, attrs_athletes, timeline_alone_warning
+from loadwatch.timeline.window import weeks_between
+from loadwatch.units import Units
 
 #: Columns of :func:`findings_frame`, in order (the same as ``check --json``).
 FINDING_COLUMNS = FINDING_FIELDS
@@ -63,6 +66,7 @@ __all__ = [
     "RULE_IDS",
     "SEVERITIES",
     "Finding",
+    "Findings",
     "Rule",
     "RuleSet",
     "alarms",
@@ -77,6 +81,10 @@ __all__ = [
 
 def _week_starts_of(result: ImportResult) -> dict[str, str]:
     return {name: s.week_start for name, s in result.settings.items()}
+
+
+def _units_of(result: ImportResult) -> dict[str, str]:
+    return {name: s.units for name, s in result.settings.items()}
 
 
 def _profiles_of(result: ImportResult) -> Mapping[str, np.ndarray] | None:
@@ -97,17 +105,58 @@ def _weeks(
     return weeks, speeds
 
 
-def weekly_load(result: ImportResult, rules: RuleSet | None = None) -> pd.DataFrame:
+def _from_attrs(timeline: pd.DataFrame, key: str, allowed: tuple[str, ...]) -> dict[str, str]:
+    """Athlete → ``key`` (week start or units) from ``timeline.attrs``; else ``allowed[0]``."""
+    known = attrs_athletes(timeline)
+    out = {}
+    for athlete in map(str, timeline["athlete"].unique()):
+        info = known.get(athlete)
+        value = info.get(key) if isinstance(info, Mapping) else None
+        out[athlete] = value if value in allowed else allowed[0]
+    return out
+
+
+#: What :func:`check` and :func:`weekly_load` say to do with a timeline alone.
+_ALONE_HINT = "pass the ImportResult (lw.import_activities(path)) for the full check"
+
+
+def weekly_load(
+    result: ImportResult | str | os.PathLike | pd.DataFrame,
+    rules: RuleSet | None = None,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+) -> pd.DataFrame:
     """The weekly table of an import with ``fast_km`` and ``heat_s`` filled in.
 
     Uses each athlete's ``week_start``, the laps, and ``result.profiles``
     (speed profiles per activity) where the import provides them.
+
+    Parameters
+    ----------
+    result
+        An import (:func:`loadwatch.import_activities`), a path to import, or a
+        timeline DataFrame (see :mod:`loadwatch.timeline.source`; a timeline whose
+        import is gone gives ``fast_km`` NaN, with a :class:`UserWarning`).
+    rules
+        A rule set; the packaged ``rules.toml`` by default.
+    since, until
+        Keep the weeks with a day in ``[since, until]`` (local days), like
+        ``loadwatch weeks --since/--until``; earlier runs still count as history.
     """
     rules = rules or load_rules()
-    weeks, _ = _weeks(
-        result.timeline, result.laps, _profiles_of(result), _week_starts_of(result), rules
-    )
-    return weeks
+    source = as_import(result, "weekly_load", timeline_ok=True)
+    if isinstance(source, pd.DataFrame):
+        named, _ = import_of(source)
+        timeline_alone_warning(named, _ALONE_HINT, stacklevel=2)
+        heat_c = float(rules["heat-note"].param("temperature_c"))
+        starts = _from_attrs(source, "week_start", ("monday", "sunday"))
+        weeks = weekly_table(source, starts, fast_km=None, heat_c=heat_c)
+    else:
+        weeks, _ = _weeks(
+            source.timeline, source.laps, _profiles_of(source), _week_starts_of(source), rules
+        )
+    return weeks_between(weeks, since, until)
 
 
 def evaluate(
@@ -117,6 +166,7 @@ def evaluate(
     *,
     week_start: WeekStart = "monday",
     rules: RuleSet | None = None,
+    units: Units = "km",
 ) -> list[Finding]:
     """Every finding for a timeline: alarms and notes, sorted by athlete and date.
 
@@ -133,6 +183,10 @@ def evaluate(
         ``"monday"``/``"sunday"`` for everyone, or athlete → week start.
     rules
         A rule set; the packaged ``rules.toml`` by default.
+    units
+        ``"km"``/``"mi"`` for everyone, or athlete → unit: the distances and paces
+        in the messages (:mod:`loadwatch.units`). ``value`` and ``threshold`` stay
+        in each rule's unit (km, %, m ...) whatever the athlete's.
 
     Returns
     -------
@@ -144,14 +198,20 @@ def evaluate(
     returns = layoff.layoffs(timeline, rules[layoff.RULE_ID])
 
     findings: list[Finding] = []
-    findings += weekly_increase.evaluate(weeks, rules, skip=layoff.in_return(weeks, returns))
-    findings += long_run.evaluate(timeline, rules, week_start=week_start)
-    findings += hills.evaluate(timeline, rules, week_start=week_start)
-    findings += speedwork.evaluate(weeks, rules, speeds)
-    findings += layoff.evaluate(timeline, rules, week_start=week_start)
+    skip = layoff.in_return(weeks, returns)
+    findings += weekly_increase.evaluate(weeks, rules, skip=skip, units=units)
+    findings += long_run.evaluate(timeline, rules, week_start=week_start, units=units)
+    findings += hills.evaluate(timeline, rules, week_start=week_start, units=units)
+    findings += speedwork.evaluate(weeks, rules, speeds, units=units)
+    findings += layoff.evaluate(timeline, rules, week_start=week_start, units=units)
     flagged = {(f.athlete, f.week_start) for f in findings if f.is_alarm}
     findings += acwr.evaluate(
-        timeline, rules, week_start=week_start, flagged_weeks=flagged, layoffs=returns
+        timeline,
+        rules,
+        week_start=week_start,
+        flagged_weeks=flagged,
+        layoffs=returns,
+        units=units,
     )
     findings += notes.heat_notes(timeline, rules, week_start=week_start)
     findings += notes.cross_training_notes(timeline, rules, week_start=week_start)
@@ -159,27 +219,74 @@ def evaluate(
     return _ordered(findings)
 
 
-def _ordered(findings: Iterable[Finding]) -> list[Finding]:
+def _ordered(findings: Iterable[Finding]) -> Findings:
     order = {severity: i for i, severity in enumerate(reversed(SEVERITIES))}
-    return sorted(findings, key=lambda f: (f.athlete, f.date, order[f.severity], f.rule))
+    return Findings(sorted(findings, key=lambda f: (f.athlete, f.date, order[f.severity], f.rule)))
 
 
-def check(result: ImportResult, rules: RuleSet | None = None) -> list[Finding]:
+def check(
+    result: ImportResult | str | os.PathLike | pd.DataFrame,
+    rules: RuleSet | None = None,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    notes: bool = True,
+    units: Units | None = None,
+) -> Findings:
     """Every finding for an import (:func:`loadwatch.import_activities`).
 
     Uses the timeline, the laps, ``result.profiles`` where present and each
-    athlete's ``week_start``; see :func:`evaluate`. Adds the shoe findings
+    athlete's ``week_start`` and ``units`` (the messages are in the athlete's
+    unit); see :func:`evaluate`. Adds the shoe findings
     (:func:`loadwatch.shoes.shoe_findings`: ``shoe-mileage``, ``shoe-drop-change``).
+
+    Parameters
+    ----------
+    result
+        An import, a path to import, or a timeline DataFrame (its import is found
+        through ``timeline.attrs``; where it is gone the speedwork and shoe rules
+        are left out, with a :class:`UserWarning`). See :mod:`loadwatch.timeline.source`.
+    rules
+        A rule set; the packaged ``rules.toml`` by default.
+    since, until
+        Keep the findings dated in ``[since, until]`` (local days), like
+        ``loadwatch check --since/--until``; earlier runs still count as history.
+    notes
+        ``False`` keeps only the alarms, like ``check --no-notes``.
+    units
+        ``"km"``/``"mi"``: every athlete's units, like ``--units``.
+
+    Returns
+    -------
+    Findings
+        A list of :class:`Finding` with the command line's filters
+        (:class:`~loadwatch.findings.collection.Findings`).
     """
     rules = rules or load_rules()
-    findings = evaluate(
-        result.timeline,
-        result.laps,
-        _profiles_of(result),
-        week_start=_week_starts_of(result),
-        rules=rules,
-    )
-    return _ordered([*findings, *shoe_findings(result, rules)])
+    source = as_import(result, "check", units=units, timeline_ok=True)
+    if isinstance(source, pd.DataFrame):
+        named, _ = import_of(source)
+        timeline_alone_warning(named, _ALONE_HINT, stacklevel=2)
+        found = _ordered(
+            evaluate(
+                source,
+                week_start=_from_attrs(source, "week_start", ("monday", "sunday")),
+                rules=rules,
+                units=units or _from_attrs(source, "units", ("km", "mi")),
+            )
+        )
+    else:
+        findings = evaluate(
+            source.timeline,
+            source.laps,
+            _profiles_of(source),
+            week_start=_week_starts_of(source),
+            rules=rules,
+            units=_units_of(source),
+        )
+        found = _ordered([*findings, *shoe_findings(source, rules)])
+    found = found.between(since, until)
+    return found if notes else found.without_notes()
 
 
 def alarms(findings: Iterable[Finding]) -> list[Finding]:

@@ -1,38 +1,8 @@
 """The activity timeline: one row per activity, every athlete, documented units.
 
-Nomenclature (every column, its unit and meaning):
-
-===================  ==========================================================
-column               meaning [unit]
-===================  ==========================================================
-athlete              athlete name (``loadwatch.toml`` name, else folder name)
-activity_id          stable id: content hash of the file + session number
-start_utc            start, ``datetime64[ns, UTC]``
-start_local          local wall-clock start, naive ``datetime64[ns]``
-utc_offset_s         local minus UTC at the start [s]
-timezone             IANA name, or ``UTC+hh:mm`` where only the offset is known
-timezone_source      device | settings | gps | utc (see :mod:`loadwatch.timeline.localtime`)
-sport, sub_sport     FIT-profile names (``running``/``trail``); unknown FIT codes as numbers
-sport_inferred       True where the file named no sport and it was inferred
-is_run               counts as running load (a running sport with distance > 0)
-distance_km          distance [km]
-duration_s           moving (timer) time [s], elapsed time where there is no timer
-elapsed_s            wall-clock time start to end [s]
-ascent_m, descent_m  total climbing and descending [m]; NaN where the file has none
-avg_hr_bpm           average heart rate [1/min]
-max_hr_bpm           maximum heart rate [1/min]
-avg_temperature_c    average device temperature [°C]
-max_temperature_c    maximum device temperature [°C]
-n_laps, n_records    number of laps and samples
-start_lat, start_lon start position [degrees]
-name                 activity title from the file
-device               recording device, e.g. ``garmin fr935``
-file                 the source file
-format               fit | gpx | tcx
-session_index        session number within a multisport FIT file (0 otherwise)
-merged_from          files merged into this row as duplicates (``; ``-separated)
-notes                plain-language warnings about this activity
-===================  ==========================================================
+Nomenclature: every column with its type, unit and meaning is declared once in
+:data:`loadwatch.schema.TIMELINE` (the laps in :data:`loadwatch.schema.LAPS`);
+:data:`COLUMNS` and :data:`LAP_COLUMNS` are derived from it.
 """
 
 from __future__ import annotations
@@ -41,6 +11,7 @@ import os
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +40,7 @@ from loadwatch.timeline.duplicates import DuplicateMerge, merge_duplicates
 from loadwatch.timeline.exports import apply_export_tables
 from loadwatch.timeline.plausibility import future_note, utc_now
 from loadwatch.timeline.pool import CHUNK_MAX_BYTES, Chunk, pool_plan, run_pool
+from loadwatch.timeline.registry import import_key, recall, remember
 from loadwatch.timeline.rows import (
     COLUMNS,
     LAP_COLUMNS,
@@ -80,6 +52,7 @@ from loadwatch.timeline.rows import (
     to_frame,
 )
 from loadwatch.timeline.settings import AthleteSettings, SettingsOverride
+from loadwatch.timeline.window import rows_between
 
 __all__ = [
     "COLUMNS",
@@ -94,6 +67,7 @@ __all__ = [
     "empty_timeline",
     "import_activities",
     "import_athletes",
+    "import_of",
     "infer_is_run",
     "read",
     "to_frame",
@@ -161,6 +135,9 @@ class ImportReport:
     #: Files read and decoded in this import (new, changed, or no cache).
     files_decoded: int = 0
 
+    def __repr__(self) -> str:
+        return f"<ImportReport: {self.summary()}>"
+
     def summary(self) -> str:
         """One line: the counts."""
         parts = [
@@ -223,6 +200,74 @@ class ImportResult:
     profiles: dict[str, np.ndarray] = field(default_factory=dict)
     #: Athlete → the Strava/Garmin export tables found beside or inside their files.
     exports: dict[str, ExportTables] = field(default_factory=dict)
+
+    def _counts(self) -> list[tuple[str, str]]:
+        """(label, value) pairs for the short and the HTML repr."""
+        timeline, report = self.timeline, self.report
+        n_athletes = len(self.settings) or int(timeline["athlete"].nunique())
+        runs = int(timeline["is_run"].sum()) if len(timeline) else 0
+        starts = timeline["start_local"].dropna() if len(timeline) else timeline["start_local"]
+        weeks = int((starts.max() - starts.min()).days // 7 + 1) if len(starts) else 0
+        return [
+            ("athletes", _count(n_athletes, "athlete")),
+            ("activities", f"{_count(len(timeline), 'activity', 'activities')}"),
+            ("runs", _count(runs, "run")),
+            ("weeks", _count(weeks, "week")),
+            ("duplicates merged", str(len(report.duplicates))),
+            ("unreadable files", str(len(report.errors))),
+        ]
+
+    def __repr__(self) -> str:
+        c = dict(self._counts())
+        return (
+            f"<ImportResult: {c['athletes']}, {c['activities']} ({c['runs']}) in {c['weeks']}, "
+            f"{_count(len(self.report.duplicates), 'duplicate')} merged, "
+            f"{c['unreadable files']} unreadable>"
+        )
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{escape(label)}</th><td>{escape(value)}</td></tr>"
+            for label, value in self._counts()
+        )
+        return f"<table><caption>ImportResult</caption>{rows}</table>"
+
+    def between(self, since: date | None = None, until: date | None = None) -> pd.DataFrame:
+        """The timeline rows whose local start day is in ``[since, until]`` (both optional).
+
+        What ``loadwatch activities --since/--until`` lists. Weeks and findings
+        keep the earlier runs as history: filter those with
+        ``weekly_load(result, since=, until=)`` and ``check(result, since=, until=)``.
+        """
+        return rows_between(self.timeline, since, until)
+
+
+def _register(result: ImportResult) -> ImportResult:
+    """Note ``result`` in the registry and its key in ``timeline.attrs`` (see :func:`import_of`)."""
+    meta = result.timeline.attrs.setdefault(ATTRS_KEY, {})
+    key = import_key(meta.get("athletes", {}), result.timeline["activity_id"])
+    meta["import"] = key
+    remember(key, result)
+    return result
+
+
+def import_of(timeline: pd.DataFrame) -> tuple[bool, ImportResult | None]:
+    """The import a timeline (or rows of one) came from, if it is still in memory.
+
+    Returns
+    -------
+    tuple of (bool, ImportResult or None)
+        Whether ``timeline.attrs`` names an import at all, and that import (the
+        newest alive one, :mod:`loadwatch.timeline.registry`) or None when it is gone.
+    """
+    meta = timeline.attrs.get(ATTRS_KEY)
+    key = meta.get("import") if isinstance(meta, dict) else None
+    if not isinstance(key, str):
+        return False, None
+    found = recall(key)
+    return True, found if isinstance(found, ImportResult) else None
 
 
 def _problem(exc: ActivityFileError) -> FileProblem:
@@ -611,13 +656,15 @@ def import_athletes(
             for a in athletes
         }
     }
-    return ImportResult(
-        timeline=timeline,
-        laps=_lap_frame(laps),
-        report=report,
-        settings={a.name: a.settings for a in athletes},
-        profiles=profiles,
-        exports=exports,
+    return _register(
+        ImportResult(
+            timeline=timeline,
+            laps=_lap_frame(laps),
+            report=report,
+            settings={a.name: a.settings for a in athletes},
+            profiles=profiles,
+            exports=exports,
+        )
     )
 
 
@@ -654,7 +701,7 @@ def combine_results(results: list[ImportResult]) -> ImportResult:
         settings.update(part.settings)
         profiles.update(part.profiles)
         exports.update(part.exports)
-    return ImportResult(timeline, laps, report, settings, profiles, exports)
+    return _register(ImportResult(timeline, laps, report, settings, profiles, exports))
 
 
 def read(path: str | Path, *, roster: bool | None = None, **options: Any) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import fitdecode
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CORPUS_DIR
 from fitdecode.utils import compute_crc
 
 import loadwatch as lw
@@ -44,8 +45,6 @@ from loadwatch.timeline.plausibility import (
     is_flagged,
 )
 from loadwatch.timeline.rows import infer_is_run
-
-from conftest import CORPUS_DIR
 
 ZONE = "Europe/Amsterdam"
 HOME = (52.37, 4.89)

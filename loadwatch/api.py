@@ -1,0 +1,85 @@
+"""The report and shoe entry points of ``import loadwatch as lw``, taking what a user has.
+
+:func:`write_report`, :func:`summary_text`, :func:`shoe_table` and
+:func:`shoe_records` accept a path, an :class:`~loadwatch.timeline.build.ImportResult`
+or a timeline DataFrame whose import is in memory
+(:func:`loadwatch.timeline.source.as_import`), and ``units=`` like ``--units``;
+they then call the function of the same name in :mod:`loadwatch.report` or
+:mod:`loadwatch.shoes`, which take the import itself.
+(:func:`loadwatch.check` and :func:`loadwatch.weekly_load` accept the same by themselves.)
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from loadwatch.report.html import write_report as _write_report
+from loadwatch.report.summary import summary_text as _summary_text
+from loadwatch.rules.ruleset import Finding, RuleSet
+from loadwatch.shoes.mileage import SHOE_FIELDS
+from loadwatch.shoes.mileage import shoe_records as _shoe_records
+from loadwatch.shoes.mileage import shoe_table as _shoe_table
+from loadwatch.timeline.build import ImportResult
+from loadwatch.timeline.source import as_import
+
+__all__ = ["shoe_records", "shoe_table", "summary_text", "write_report"]
+
+#: What the functions here accept as their first argument.
+Source = ImportResult | str | os.PathLike | pd.DataFrame
+
+
+def _result(source: object, caller: str, units: str | None = None) -> ImportResult:
+    result = as_import(source, caller, units=units)
+    assert isinstance(result, ImportResult)  # without timeline_ok it is always one
+    return result
+
+
+def write_report(
+    result: Source,
+    path: str | Path,
+    *,
+    findings: list[Finding] | None = None,
+    rules: RuleSet | None = None,
+    as_of: date | None = None,
+    units: str | None = None,
+) -> Path:
+    """Write the HTML report (:func:`loadwatch.report.write_report`) of a path or an import.
+
+    ``units`` (``"km"``/``"mi"``) is ``--units``; ``as_of`` is ``report --until``.
+    """
+    imported = _result(result, "write_report", units)
+    return _write_report(imported, path, findings=findings, rules=rules, as_of=as_of)
+
+
+def summary_text(
+    result: Source,
+    findings: list[Finding] | None = None,
+    rules: RuleSet | None = None,
+    *,
+    as_of: date | None = None,
+    units: str | None = None,
+) -> str:
+    """The terminal summary (:func:`loadwatch.report.summary_text`) of a path or an import."""
+    imported = _result(result, "summary_text", units)
+    return _summary_text(imported, findings, rules, as_of=as_of)
+
+
+def shoe_table(result: Source, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    """Mileage per pair (:func:`loadwatch.shoes.shoe_table`) of a path or an import."""
+    return _shoe_table(_result(result, "shoe_table"), *args, **kwargs)
+
+
+def shoe_records(table: pd.DataFrame | Source) -> list[dict[str, Any]]:
+    """JSON-ready rows (:func:`loadwatch.shoes.shoe_records`) of a shoe table.
+
+    Given a path, an import or a timeline instead, its :func:`shoe_table` first.
+    """
+    is_table = isinstance(table, pd.DataFrame) and set(SHOE_FIELDS) <= set(table.columns)
+    if is_table:
+        return _shoe_records(table)
+    return _shoe_records(_shoe_table(_result(table, "shoe_records")))
