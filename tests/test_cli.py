@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS_DIR
 
 from loadwatch.cli import main
 from loadwatch.report.records import ACTIVITY_FIELDS, WEEK_FIELDS
+
+from support import CORPUS_DIR
 
 RUN_FIT = CORPUS_DIR / "corriporai_runpandas" / "run.fit"
 RIDE_FIT = CORPUS_DIR / "dtcooper_python-fitparse" / "garmin-fenix-5-bike.fit"

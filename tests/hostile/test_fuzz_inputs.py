@@ -28,12 +28,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_DIR, PROJECT_ROOT, corpus_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import loadwatch as lw
 from loadwatch.report.records import week_records
+
+from support import CORPUS_DIR, PROJECT_ROOT, corpus_files
 
 pytestmark = pytest.mark.corpus
 

@@ -20,7 +20,6 @@ import fitdecode
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CORPUS_DIR
 from fitdecode.utils import compute_crc
 
 import loadwatch as lw
@@ -45,6 +44,8 @@ from loadwatch.timeline.plausibility import (
     is_flagged,
 )
 from loadwatch.timeline.rows import infer_is_run
+
+from support import CORPUS_DIR
 
 ZONE = "Europe/Amsterdam"
 HOME = (52.37, 4.89)

@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_DIR, corpus_files
 
 from loadwatch.errors import CorruptFileError, UnsafeFileError
 from loadwatch.importers.discover import file_data_from_bytes, sniff_format
@@ -22,6 +21,8 @@ from loadwatch.importers.gpx import read_gpx
 from loadwatch.importers.read import parse_file_data
 from loadwatch.importers.tcx import read_tcx
 from loadwatch.importers.xmlsafe import root_element_name
+
+from support import CORPUS_DIR, corpus_files
 
 #: Corpus files re-encoded here: GPX 1.1 with extensions, a namespace-prefixed
 #: GPX, GPX 1.0-era tracks, and TCX from three devices.

@@ -17,7 +17,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS_DIR
 
 import loadwatch as lw
 from loadwatch import schema
@@ -32,6 +31,8 @@ from loadwatch.timeline import cache
 from loadwatch.timeline.build import COLUMNS, LAP_COLUMNS
 from loadwatch.timeline.duplicates import FILLABLE
 from loadwatch.timeline.rows import to_frame
+
+from support import CORPUS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"

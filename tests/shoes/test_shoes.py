@@ -27,7 +27,7 @@ from loadwatch.shoes import (
 from loadwatch.synthetic import Athlete, PlannedRun, steady_weeks, unique_runs, write_athlete
 from loadwatch.synthetic.story import FIRST_MONDAY, STORY_EVENTS, sample_athlete
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 MONDAY = date(2026, 1, 5)
 #: Weeks 1-18 in pair A (10 mm), weeks 19-20 in pair B (4 mm).
 WEEKS_A, WEEKS_B = 18, 2

@@ -11,7 +11,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_DIR
 
 from loadwatch.errors import EmptyFileError, UnsafeFileError, UnsupportedFileError
 from loadwatch.importers import discover
@@ -21,6 +20,8 @@ from loadwatch.importers.discover import (
     read_file_data,
     sniff_format,
 )
+
+from support import CORPUS_DIR
 
 RUN_FIT = CORPUS_DIR / "corriporai_runpandas" / "run.fit"
 RUN_GPX = CORPUS_DIR / "corriporai_runpandas" / "run.gpx"

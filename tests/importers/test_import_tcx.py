@@ -11,7 +11,6 @@ from xml.etree.ElementTree import ParseError
 import gpxpy.geo
 import numpy as np
 import pytest
-from conftest import CorpusFile, corpus_files
 
 from loadwatch.errors import (
     ActivityFileError,
@@ -24,6 +23,8 @@ from loadwatch.errors import (
 from loadwatch.importers.activity import RECORD_COLUMNS
 from loadwatch.importers.sports import normalize_sport
 from loadwatch.importers.tcx import read_tcx, read_tcx_records
+
+from support import CorpusFile, corpus_files
 
 TCX_ROWS = corpus_files("tcx")
 MALFORMED = "corriporai_runpandas/malformed.tcx"

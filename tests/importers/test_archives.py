@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS_DIR
 
 import loadwatch as lw
 from loadwatch.cli import main
@@ -28,7 +27,9 @@ from loadwatch.importers import archives, discover
 from loadwatch.importers.archives import iter_archive, read_archive_member, split_member_source
 from loadwatch.timeline.build import import_activities
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "avery-stone"
+from support import CORPUS_DIR
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "avery-stone"
 SAMPLE_FIT = SAMPLE / "2026-06-01-0630-run.fit"
 SAMPLE_GPX = SAMPLE / "2026-06-03-0630-run.gpx"
 RUN_FIT = CORPUS_DIR / "corriporai_runpandas" / "run.fit"  # 5839.8 m per the manifest

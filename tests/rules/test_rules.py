@@ -285,7 +285,7 @@ def test_readme_lists_every_rule_with_its_evidence_label() -> None:
 
     from loadwatch.rules.ruleset import RULE_IDS
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     rules = load_rules()
     for rule_id in RULE_IDS:
         row = next((line for line in readme.splitlines() if line.startswith(f"| `{rule_id}`")), "")

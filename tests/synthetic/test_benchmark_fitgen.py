@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 
 import fitparse
 import pytest
-from conftest import PROJECT_ROOT
 
 import loadwatch as lw
 from loadwatch.synthetic import weekly_totals
+
+from support import PROJECT_ROOT
 
 ZONE = "America/New_York"
 

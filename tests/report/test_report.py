@@ -35,7 +35,7 @@ from loadwatch.report import (
     write_report,
 )
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 class _Images(HTMLParser):

@@ -26,7 +26,7 @@ from loadwatch.report.charts_shoes import draw_shoes
 from loadwatch.report.gallery import athlete_charts, athlete_figures, chart_captions
 from loadwatch.units import KM_PER_MI, distance_text
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
 #: New bands per rule (the packaged file's bands are replaced by these).
 CUSTOM_BANDS = {

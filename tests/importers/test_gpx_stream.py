@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PROJECT_ROOT, CorpusFile, corpus_files
 
 from loadwatch.errors import ActivityFileError
 from loadwatch.importers.activity import Activity
 from loadwatch.importers.gpx import read_gpx, read_gpx_records
 from loadwatch.importers.gpx_stream import scan_gpx
+
+from support import PROJECT_ROOT, CorpusFile, corpus_files
 
 GPX11 = "http://www.topografix.com/GPX/1/1"
 TPX = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"

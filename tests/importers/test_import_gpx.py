@@ -17,7 +17,6 @@ import gpxpy
 import gpxpy.gpx
 import numpy as np
 import pytest
-from conftest import MANIFEST, CorpusFile, corpus_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +33,8 @@ from loadwatch.importers.activity import RECORD_COLUMNS
 from loadwatch.importers.gpx import read_gpx, read_gpx_records, speed_from_positions_mps
 from loadwatch.importers.sports import normalize_sport
 from loadwatch.importers.xmlsafe import check_xml_safe
+
+from support import MANIFEST, CorpusFile, corpus_files
 
 GPX_ROWS = corpus_files("gpx", "gpx.gz")
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CORPUS_DIR, corpus_files
 
 import loadwatch as lw
 from loadwatch.synthetic import (
@@ -27,7 +26,9 @@ from loadwatch.synthetic import (
 )
 from loadwatch.timeline.build import COLUMNS
 
-PROJECT = Path(__file__).resolve().parents[1]
+from support import CORPUS_DIR, corpus_files
+
+PROJECT = Path(__file__).resolve().parents[2]
 SAMPLE = PROJECT / "sample_data"
 
 #: Same activity in two or three corpus files (per the manifest notes), and the

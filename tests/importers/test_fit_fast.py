@@ -24,7 +24,6 @@ import fitdecode
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CORPUS_DIR, corpus_files
 from fitdecode.utils import compute_crc
 
 from loadwatch.errors import ActivityFileError, CorruptFileError, NotAnActivityError
@@ -41,7 +40,9 @@ from loadwatch.importers.fit.reader import (
 )
 from loadwatch.synthetic import PlannedRun, write_run
 
-PROJECT = Path(__file__).resolve().parents[1]
+from support import CORPUS_DIR, corpus_files
+
+PROJECT = Path(__file__).resolve().parents[2]
 SAMPLE_FITS = sorted((PROJECT / "sample_data").glob("*/*.fit"))
 #: Every FIT file of the corpus: the manifest's, and any other on disk (.fit, .FIT, .fit.gz).
 CORPUS_FITS = sorted(

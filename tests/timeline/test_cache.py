@@ -26,7 +26,7 @@ from loadwatch.synthetic import Athlete, PlannedRun, steady_weeks, write_athlete
 from loadwatch.timeline.cache import IMPORTS_FOLDER, cache_folder, cache_info, clear_cache
 from loadwatch.timeline.settings import SettingsOverride
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 HOME = (52.52, 13.405)
 COUNTERS = ("files_from_cache", "files_decoded")
 

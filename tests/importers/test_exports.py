@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import CORPUS_DIR, load_manifest
 
 import loadwatch as lw
 from loadwatch.errors import UnsafeFileError
 from loadwatch.importers import archives
 from loadwatch.shoes import shoe_records, shoe_table
 from loadwatch.synthetic.strava_export import HEADER
+
+from support import CORPUS_DIR, load_manifest
 
 pytestmark = pytest.mark.corpus
 

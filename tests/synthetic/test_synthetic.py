@@ -48,7 +48,7 @@ from loadwatch.synthetic import (
 from loadwatch.synthetic.__main__ import main as synthetic_main
 from loadwatch.synthetic.story import STORY_EVENTS, week_monday
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 NY = "America/New_York"
 HOME = (40.7812, -73.9665)

@@ -15,7 +15,6 @@ import fitparse
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CORPUS_DIR, CorpusFile, corpus_files
 from fitparse.utils import FitParseError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +29,8 @@ from loadwatch.errors import (
 from loadwatch.importers.activity import RECORD_COLUMNS, Activity
 from loadwatch.importers.fit.reader import decode_fit, read_fit, read_fit_records
 from loadwatch.synthetic.fit_encoder import FitFileWriter, fit_seconds
+
+from support import CORPUS_DIR, CorpusFile, corpus_files
 
 FIT_ROWS = corpus_files("fit")
 

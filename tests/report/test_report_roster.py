@@ -165,7 +165,7 @@ def test_injuries_are_marked_on_the_charts(tmp_path) -> None:
     from loadwatch.report.gallery import athlete_figures
     from loadwatch.report.model import build_report_data
 
-    sample = Path(__file__).resolve().parents[1] / "sample_data" / "avery-stone"
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "avery-stone"
     folder = tmp_path / "avery"
     shutil.copytree(sample, folder)
     (folder / "injuries.csv").write_text("date,area,note\n2026-08-20,calf,tight after hills\n")
