@@ -8,7 +8,6 @@ Nomenclature: every column with its type, unit and meaning is declared once in
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -36,10 +35,11 @@ from loadwatch.timeline.cache import (
     format_trace,
     unpack,
 )
+from loadwatch.timeline.decode_cost import data_cost, file_cost
 from loadwatch.timeline.duplicates import DuplicateMerge, merge_duplicates
 from loadwatch.timeline.exports import apply_export_tables
 from loadwatch.timeline.plausibility import future_note, utc_now
-from loadwatch.timeline.pool import CHUNK_MAX_BYTES, Chunk, pool_plan, run_pool
+from loadwatch.timeline.pool import CHUNK_MAX_BYTES, Chunk, chunk_cost, pool_plan, run_pool
 from loadwatch.timeline.registry import import_key, recall, remember
 from loadwatch.timeline.rows import (
     COLUMNS,
@@ -391,45 +391,54 @@ def _work(
             yield pending, 0, (os.path.abspath(source), source, None)  # workers may sit elsewhere
 
 
-def _chunks(work: Iterator[tuple[_Pending, int, _Item]], size: int) -> Iterator[Chunk]:
-    """Consecutive items of one athlete, at most ``size`` of them and ~CHUNK_MAX_BYTES."""
+def _chunks(
+    work: Iterator[tuple[_Pending, int, _Item]], size: int, max_cost: int, costs: dict[str, int]
+) -> Iterator[Chunk]:
+    """Consecutive items of one athlete, closed at ``size`` items or ``max_cost`` of cost.
+
+    Cost as in :mod:`~loadwatch.timeline.decode_cost` (``costs`` by source for
+    files on disk); zip members in memory also close a chunk at ~CHUNK_MAX_BYTES.
+    """
     shared: tuple[str, AthleteSettings] | None = None
     items: list[_Item] = []
     tags: list[tuple[_Pending, int]] = []
-    weight = 0
+    weight = cost = 0
     for pending, slot, item in work:
         key = (pending.athlete.name, pending.athlete.settings)
-        if items and (key != shared or len(items) >= size or weight >= CHUNK_MAX_BYTES):
+        full = len(items) >= size or cost >= max_cost or weight >= CHUNK_MAX_BYTES
+        if items and (key != shared or full):
             yield shared, items, tags
-            items, tags, weight = [], [], 0
+            items, tags, weight, cost = [], [], 0, 0
         shared = key
         items.append(item)
         tags.append((pending, slot))
-        weight += len(item[2].data) if item[2] is not None else 0
+        file = item[2]
+        weight += len(file.data) if file is not None else 0
+        cost += data_cost(file.data) if file is not None else costs.get(item[1], 0)
     if items:
         yield shared, items, tags
 
 
-def _n_items(pending: _Pending) -> int:
-    """Files to decode in one file: 1, or the entries of a zip (read from its directory)."""
-    path = Path(pending.outcome.source)
-    if not is_archive_name(path.name):
-        return 1
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return max(len(archive.infolist()), 1)
-    except Exception:
-        return 1
-
-
 def _decode(todo: list[_Pending], jobs: int | None, tick: Callable[[str], None]) -> None:
-    """Decode the files of ``todo``, in worker processes when there are many."""
-    n_items = sum(_n_items(p) for p in todo) if jobs != 1 else 0
-    n_bytes = sum(max(p.outcome.size, 0) for p in todo)
-    workers, size = pool_plan(n_items, n_bytes, jobs)
+    """Decode the files of ``todo``, in worker processes when the work outweighs starting them.
+
+    The gate and the chunks follow each file's estimated cost (decoded size and
+    decoding path: :func:`~loadwatch.timeline.decode_cost.file_cost`), not its
+    size on disk: a folder of ``.fit.gz`` or COROS files uses every core.
+    """
+    costs: dict[str, int] = {}
+    n_items = 0
+    if jobs != 1:
+        for pending in todo:
+            source = pending.outcome.source
+            n, costs[source] = file_cost(Path(source), pending.outcome.size)
+            n_items += n
+    workers, size = pool_plan(n_items, sum(costs.values()), jobs)
     results: Iterator[tuple[tuple[_Pending, int], Any]]
     if workers:
-        results = run_pool(_decode_chunk, _chunks(_work(todo, tick), size), workers)
+        max_cost = chunk_cost(sum(costs.values()), workers)
+        chunks = _chunks(_work(todo, tick), size, max_cost, costs)
+        results = run_pool(_decode_chunk, chunks, workers)
     else:  # in this process, where exceptions are kept whole
         results = (
             ((pending, slot), _decode_item(item, pending.athlete.name, pending.athlete.settings))

@@ -24,10 +24,13 @@ from typing import Any
 
 #: Fewer files than this to decode stay in this process.
 POOL_MIN_FILES = 16
-#: With ``jobs=None``, fewer bytes than this to decode stay in this process too:
+#: With ``jobs=None``, work that costs less than this stays in this process too:
 #: starting the pool (a fork server that loads loadwatch, then the workers) takes
-#: ~1.5 s, as long as decoding ~8 MB of files.
+#: ~1.5 s, as long as decoding ~8 MB of files. The cost is in bytes decoded by the
+#: fast path (decompressed, reference-path files weighted: :mod:`~loadwatch.timeline.decode_cost`).
 POOL_MIN_BYTES = 16 * 1024**2
+#: Chunks per worker that the work is cut into (by cost), so that workers finish together.
+CHUNKS_PER_WORKER = 4
 #: Most work items sent to a worker at once, and most bytes of zip members in one send.
 CHUNK_MAX_ITEMS = 16
 CHUNK_MAX_BYTES = 32 * 1024 * 1024
@@ -50,13 +53,14 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def pool_plan(n_items: int, n_bytes: int, jobs: int | None) -> tuple[int, int]:
+def pool_plan(n_items: int, cost_bytes: int, jobs: int | None) -> tuple[int, int]:
     """``(worker processes, items per chunk)`` for this much work; no workers: this process.
 
     ``jobs=None`` uses every core, but only where the work outweighs starting
-    the pool (:data:`POOL_MIN_FILES` and :data:`POOL_MIN_BYTES`); an explicit
-    ``jobs`` above 1 needs only :data:`POOL_MIN_FILES` items. Never more than
-    :data:`MAX_WORKERS` processes.
+    the pool (:data:`POOL_MIN_FILES` items and :data:`POOL_MIN_BYTES` of cost:
+    the decoded size, weighted by the path each file takes, not the size on
+    disk); an explicit ``jobs`` above 1 needs only :data:`POOL_MIN_FILES`
+    items. Never more than :data:`MAX_WORKERS` processes.
     """
     import multiprocessing
 
@@ -64,10 +68,19 @@ def pool_plan(n_items: int, n_bytes: int, jobs: int | None) -> tuple[int, int]:
     jobs = min(default_jobs() if jobs is None else jobs, MAX_WORKERS)
     if multiprocessing.current_process().daemon:  # e.g. a Dask worker: no children allowed
         return 0, 0
-    if jobs <= 1 or n_items < POOL_MIN_FILES or (auto and n_bytes < POOL_MIN_BYTES):
+    if jobs <= 1 or n_items < POOL_MIN_FILES or (auto and cost_bytes < POOL_MIN_BYTES):
         return 0, 0
-    size = max(1, min(CHUNK_MAX_ITEMS, -(-n_items // (4 * jobs))))
+    size = max(1, min(CHUNK_MAX_ITEMS, -(-n_items // (CHUNKS_PER_WORKER * jobs))))
     return min(jobs, -(-n_items // size)), size
+
+
+def chunk_cost(cost_bytes: int, workers: int) -> int:
+    """The cost [bytes] at which a chunk is closed.
+
+    The work is cut in :data:`CHUNKS_PER_WORKER` chunks per worker by cost, not
+    by count, so that a run of costly files (COROS, big zips) is spread out.
+    """
+    return max(1, -(-cost_bytes // (CHUNKS_PER_WORKER * max(workers, 1))))
 
 
 def _preload(worker: Worker) -> list[str]:
