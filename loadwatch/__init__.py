@@ -9,6 +9,7 @@ The public API (the CLI calls exactly these)::
     findings = lw.check(result)                     # too much, too soon: Findings (a list)
     findings.at_least("caution").between(since=date(2026, 3, 1))   # the CLI's filters
     lw.findings_frame(findings)                     # ... as a DataFrame
+    lw.plan(result)                                 # what the next run and week can hold
     records = lw.read_records("run.fit")            # per-record stream of one file
     lw.write_report(result, "report.html")          # the HTML report
     timeline.loadwatch.weekly()                     # the same, as a DataFrame accessor
@@ -29,7 +30,7 @@ from loadwatch.errors import (
     UnsafeFileError,
     UnsupportedFileError,
 )
-from loadwatch.findings.check import alarms, check, evaluate, findings_frame, weekly_load
+from loadwatch.findings.check import alarms, check, evaluate, findings_frame, plan, weekly_load
 from loadwatch.findings.collection import Findings
 from loadwatch.findings.injuries import (
     InjuryLogError,
@@ -87,6 +88,7 @@ __all__ = [
     "injuries_with_preceding_findings",
     "load_rules",
     "load_settings",
+    "plan",
     "read",
     "read_activity_file",
     "read_injuries",

@@ -29,8 +29,10 @@ import click
 from loadwatch.cli_guard import Day, GuardedGroup, capped_jobs
 from loadwatch.cli_guard import echo as _echo
 from loadwatch.findings.check import check as check_findings
+from loadwatch.findings.check import plan as plan_ahead
 from loadwatch.findings.check import weekly_load
 from loadwatch.findings.table import FINDING_FIELDS, finding_records
+from loadwatch.load.plan import PLAN_FIELDS, plan_records, plan_text
 from loadwatch.report.output_files import check_report_path
 from loadwatch.report.publish import publish
 from loadwatch.report.records import (
@@ -421,6 +423,36 @@ def shoes(selection: Selection, fmt: str | None) -> None:
     result = _import(selection)
     records = shoe_records(shoe_table(result))
     _emit(records, SHOE_FIELDS, fmt, lambda: shoe_text(records, _units(result)))
+
+
+@main.command()
+@_selection
+@click.option(
+    "--as-of",
+    "as_of",
+    type=Day(),
+    help="The last day whose activities count (default: --until, else the day of the "
+    "latest activity; for a roster, of the whole roster).",
+)
+@_formats
+def plan(selection: Selection, as_of: Any, fmt: str | None) -> None:
+    """Plan ahead: how long the next run and how much the week can be.
+
+    For the day after --as-of: the longest run without a long-run-spike caution,
+    and the week's running, climbing and fast running without a weekly-increase
+    (in a return after a layoff: return-from-layoff), hill-increase or
+    speedwork-increase caution; each number names the rule and the evidence it
+    rests on. A line that keeps within a rule, not a guarantee.
+
+    Example:
+
+        loadwatch plan sample_data/ --as-of 2026-03-01 --json
+    """
+    result = _import(selection)
+    day = as_of.date() if as_of else selection.until
+    plans = plan_ahead(result, as_of=day)
+    records = plan_records(plans, flat=fmt == "csv")
+    _emit(records, PLAN_FIELDS, fmt, lambda: plan_text(records, _units(result)))
 
 
 def _size(n_bytes: int) -> str:

@@ -38,6 +38,7 @@ __all__ = [
     "DTYPES",
     "FINDINGS",
     "LAPS",
+    "PLAN",
     "SHOES",
     "TABLES",
     "TIMELINE",
@@ -410,3 +411,71 @@ SHOES = Table(
 
 #: Every table, by name.
 TABLES: dict[str, Table] = {t.name: t for t in (TIMELINE, LAPS, WEEKS, FINDINGS, SHOES)}
+
+#: A list of the plan's limits per row (object dtype): a JSON array of objects
+#: ``{rule, field, value, unit, why}``; one ``rule field: why`` text each in CSV.
+DTYPES["list[limit]"] = pa.list_(
+    pa.struct(
+        [
+            ("rule", pa.string()),
+            ("field", pa.string()),
+            ("value", pa.float64()),
+            ("unit", pa.string()),
+            ("why", pa.string()),
+        ]
+    )
+)
+
+#: The plan ahead (``loadwatch plan``; :func:`loadwatch.load.plan.plan_table`).
+PLAN = Table(
+    "plan",
+    (
+        _C("athlete", "string", "", "Athlete name."),
+        _C("as_of", "date", "", "The last local day whose activities count."),
+        _C("week_start", "date", "", "First local day of the week holding as_of plus one day."),
+        _C("week_km_so_far", "float64", "km", "Running distance already in that week."),
+        _C(
+            "week_km_max",
+            "float64",
+            "km",
+            "Most running that week can hold without a weekly-increase caution (in a return "
+            "after a layoff: without a return-from-layoff caution); null with no base yet.",
+        ),
+        _C(
+            "run_km_max",
+            "float64",
+            "km",
+            "Longest single run on as_of plus one day without a long-run-spike caution; null "
+            "with no base yet.",
+        ),
+        _C(
+            "ascent_m_max",
+            "float64",
+            "m",
+            "Most climbing that week can hold without a hill-increase caution; null with no "
+            "base yet.",
+        ),
+        _C(
+            "fast_km_max",
+            "float64",
+            "km",
+            "Most fast running that week can hold without a speedwork-increase caution; null "
+            "with no base yet.",
+        ),
+        _C("phase", "string", "", "no-history, beginner, return-from-layoff or established."),
+        _C(
+            "limits",
+            "list[limit]",
+            "",
+            "Which rule sets each number and from what: rule, field, value, unit and why.",
+        ),
+        _C(
+            "message",
+            "string",
+            "",
+            "Two or three plain sentences in the runner's unit naming each limit's evidence.",
+        ),
+    ),
+)
+
+TABLES["plan"] = PLAN

@@ -36,6 +36,7 @@ import pandas as pd
 from loadwatch.findings.collection import Findings
 from loadwatch.findings.table import FINDING_FIELDS
 from loadwatch.load import acwr, hills, layoff, long_run, notes, speedwork, weekly_increase
+from loadwatch.load.plan import plan_table
 from loadwatch.load.weekly import WeekStart, weekly_table
 from loadwatch.rules.ruleset import (
     ALARMS,
@@ -75,6 +76,7 @@ __all__ = [
     "findings_frame",
     "load_rules",
     "parse_rules",
+    "plan",
     "weekly_load",
 ]
 
@@ -98,11 +100,7 @@ def _weeks(
     week_start: WeekStart,
     rules: RuleSet,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    speeds = speedwork.run_speeds(timeline, laps, profiles, rules[speedwork.RULE_ID])
-    fast = speeds["fast_km"].reindex(timeline.index).where(timeline["is_run"], 0.0)
-    heat_c = float(rules["heat-note"].param("temperature_c"))
-    weeks = weekly_table(timeline, week_start, fast_km=fast, heat_c=heat_c)
-    return weeks, speeds
+    return speedwork.weeks_with_fast(timeline, laps, profiles, week_start, rules)
 
 
 def _from_attrs(timeline: pd.DataFrame, key: str, allowed: tuple[str, ...]) -> dict[str, str]:
@@ -287,6 +285,55 @@ def check(
         found = _ordered([*findings, *shoe_findings(source, rules)])
     found = found.between(since, until)
     return found if notes else found.without_notes()
+
+
+def plan(
+    result: ImportResult | str | os.PathLike | pd.DataFrame,
+    as_of: date | None = None,
+    *,
+    rules: RuleSet | None = None,
+    units: Units | None = None,
+) -> pd.DataFrame:
+    """The plan ahead, one row per athlete (:func:`loadwatch.load.plan.plan_table`).
+
+    What the next run (``as_of`` + 1 day) and the week holding it can hold
+    without a caution of the rules :func:`check` runs, with the columns of
+    :data:`loadwatch.schema.PLAN` (``loadwatch plan --json``).
+
+    Parameters
+    ----------
+    result
+        An import, a path to import, or a timeline DataFrame (see :func:`check`).
+    as_of
+        The last local day whose activities count; by default the day of the
+        latest activity of the whole import (a roster's "today").
+    rules
+        A rule set; the packaged ``rules.toml`` by default.
+    units
+        ``"km"``/``"mi"``: every athlete's units (the words of ``why`` and
+        ``message``), like ``--units``.
+    """
+    rules = rules or load_rules()
+    source = as_import(result, "plan", units=units, timeline_ok=True)
+    if isinstance(source, pd.DataFrame):
+        named, _ = import_of(source)
+        timeline_alone_warning(named, _ALONE_HINT, stacklevel=2)
+        return plan_table(
+            source,
+            as_of=as_of,
+            week_start=_from_attrs(source, "week_start", ("monday", "sunday")),
+            units=units or _from_attrs(source, "units", ("km", "mi")),
+            rules=rules,
+        )
+    return plan_table(
+        source.timeline,
+        source.laps,
+        _profiles_of(source),
+        as_of=as_of,
+        week_start=_week_starts_of(source),
+        units=_units_of(source),
+        rules=rules,
+    )
 
 
 def alarms(findings: Iterable[Finding]) -> list[Finding]:

@@ -12,6 +12,7 @@ module              topic
 ``speedwork``       fast distance per run and ``speedwork-increase``
 ``layoff``          layoffs, return ramps and ``return-from-layoff``
 ``notes``           heat, cross-training and beginner notes (severity ``note``)
+``plan``            what the next run and week can hold, computed through the rules above
 ==================  ===============================================================
 
 Every threshold comes from :mod:`loadwatch.findings.check` (``rules.toml``); the modules

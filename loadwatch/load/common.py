@@ -73,6 +73,23 @@ def threshold(reference: float, band_pct: float, min_increase: float) -> float:
     return max(reference * (1.0 + band_pct / 100.0), reference + min_increase)
 
 
+def largest_within(reference: float, band_pct: float, min_increase: float, decimals: int) -> float:
+    """The largest value with ``decimals`` decimals that :func:`above` does not flag.
+
+    Starts at :func:`threshold` (rounded down) and steps down until :func:`above`
+    itself says the value is within the rule, so a limit built from it keeps the
+    rule's own comparison (``>`` on the relative band, ``>=`` on the absolute one).
+    """
+    scale = 10**decimals
+    steps = math.floor(threshold(reference, band_pct, min_increase) * scale)
+    ref = pd.Series([float(reference)])
+    while steps > 0 and bool(
+        above(pd.Series([steps / scale]), ref, band_pct, min_increase).iloc[0]
+    ):
+        steps -= 1
+    return max(steps, 0) / scale
+
+
 def as_date(value: pd.Timestamp) -> date:
     """A pandas timestamp as a :class:`datetime.date`."""
     return pd.Timestamp(value).date()

@@ -47,6 +47,25 @@ def climbing_weeks(timeline: pd.DataFrame, week_start: WeekStart = "monday") -> 
     )
 
 
+def caution_line(rule: Rule) -> tuple[float, float]:
+    """The caution band [%] and the least increase [m] a caution needs.
+
+    What the rule's comparison (:func:`loadwatch.load.common.above`), its limit
+    (``caution_limit_m``) and :mod:`loadwatch.load.plan` all use:
+    ``(caution band, min_increase_m)``.
+    """
+    return rule.band("caution"), float(rule.param("min_increase_m"))
+
+
+def caution_limit_m(usual_m: float, rule: Rule) -> float:
+    """The smallest weekly ascent (or descent) the caution band flags against ``usual_m`` [m].
+
+    ``max(usual × (1 + caution band), usual + min_increase_m)``: the threshold of a
+    finding, the line its advice names and what :mod:`loadwatch.load.plan` plans under.
+    """
+    return threshold(usual_m, *caution_line(rule))
+
+
 def hill_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     """Weekly ascent and descent against the usual, with the weeks flagged.
 
@@ -63,7 +82,9 @@ def hill_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
         Indexed like ``weeks``: ``athlete, week_start``, for each of ``ascent_m`` and
         ``descent_m`` the week's value (NaN where the files record it for less than
         ``min_known_share`` of the distance), ``usual_ascent_m``/``usual_descent_m``
-        and ``ascent_flag``/``descent_flag``; ``flagged`` where either is.
+        ``ascent_judged``/``descent_judged`` (past the first ``min_history_weeks``
+        with a usual value: the week is judged once its own value is known) and
+        ``ascent_flag``/``descent_flag``; ``flagged`` where either is.
     """
     p = rule.params
     out = weeks[["athlete", "week_start", "distance_km"]].copy()
@@ -75,12 +96,13 @@ def hill_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
             share = (known / weeks["distance_km"]).where(weeks["distance_km"] > 0, 1.0)
         out[metric] = weeks[metric].where(share >= p["min_known_share"])
         out[f"usual_{metric}"] = established(out, metric, p["recent_weeks"], p["mean_weeks"])
+        judged = (index >= p["min_history_weeks"]) & out[f"usual_{metric}"].notna()
         flag = (
-            (index >= p["min_history_weeks"])
+            judged
             & out[metric].notna()
-            & out[f"usual_{metric}"].notna()
-            & above(out[metric], out[f"usual_{metric}"], rule.band("caution"), p["min_increase_m"])
+            & above(out[metric], out[f"usual_{metric}"], *caution_line(rule))
         )
+        out[f"{metric.split('_')[0]}_judged"] = judged
         out[f"{metric.split('_')[0]}_flag"] = flag
         flagged |= flag
     out["flagged"] = flagged
@@ -134,7 +156,7 @@ def evaluate(
     for row in change[change["flagged"]].itertuples(index=False):
         metric = "ascent_m" if row.ascent_flag else "descent_m"
         usual = getattr(row, f"usual_{metric}")
-        limit = threshold(usual, rule.band("caution"), rule.param("min_increase_m"))
+        limit = caution_limit_m(usual, rule)
         findings.append(
             rules.finding(
                 RULE_ID,

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loadwatch.load.common import as_date
+from loadwatch.load.common import as_date, threshold
 from loadwatch.load.weekly import WeekStart, week_starts
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 from loadwatch.units import Units, distance_text, unit_of
@@ -91,6 +91,15 @@ def layoffs(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return frame.astype(_LAYOFF_COLUMNS)
 
 
+def ramp_limit_km(ramp_km: float, rule: Rule) -> float:
+    """The most a 7-day ramp window of ``ramp_km`` may hold without a caution [km].
+
+    ``max(ramp × (1 + caution band), ramp + min_excess_km)``; a window is flagged
+    when its running goes above it. :mod:`loadwatch.load.plan` plans under it.
+    """
+    return threshold(ramp_km, rule.band("caution"), rule.param("min_excess_km"))
+
+
 def in_return(weeks: pd.DataFrame, returns: pd.DataFrame) -> pd.Series:
     """True for the weeks of ``weeks`` that overlap a return ramp of :func:`layoffs`."""
     hit = pd.Series(False, index=weeks.index)
@@ -117,7 +126,6 @@ def return_windows(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
         that took the window over the limit; NaT where not flagged).
     """
     p = rule.params
-    band = rule.band("caution")
     days = _run_days(timeline)
     rows = []
     for layoff in layoffs(timeline, rule).itertuples(index=False):
@@ -126,7 +134,7 @@ def return_windows(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
             start = layoff.first_back + pd.Timedelta(days=7 * (step - 1))
             window = mine[(mine["day"] >= start) & (mine["day"] < start + pd.Timedelta(days=7))]
             ramp_km = layoff.pre_week_km * share / 100.0
-            limit = max(ramp_km * (1.0 + band / 100.0), ramp_km + p["min_excess_km"])
+            limit = ramp_limit_km(ramp_km, rule)
             over = window[window["distance_km"].cumsum() > limit]
             rows.append(
                 {

@@ -27,6 +27,25 @@ from loadwatch.units import Units, distance_text, unit_of
 RULE_ID = "long-run-spike"
 
 
+def caution_line(rule: Rule) -> tuple[float, float]:
+    """The caution band [%] and the least increase [km] a caution needs.
+
+    What the rule's comparison (:func:`loadwatch.load.common.above`), its limit
+    (``caution_limit_km``) and :mod:`loadwatch.load.plan` all use:
+    ``(caution band, caution_min_increase_km)``.
+    """
+    return rule.band("caution"), float(rule.param("caution_min_increase_km"))
+
+
+def caution_limit_km(reference_km: float, rule: Rule) -> float:
+    """The shortest run the caution band flags against ``reference_km`` [km].
+
+    ``max(reference × (1 + caution band), reference + caution_min_increase_km)``:
+    the line the message names and :mod:`loadwatch.load.plan` plans under.
+    """
+    return threshold(reference_km, *caution_line(rule))
+
+
 def long_run_reference(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     """Each run's reference: the longest run of the previous ``window_days`` days.
 
@@ -50,7 +69,8 @@ def long_run_reference(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
         distance_km, reference_km`` [km], ``change_pct`` [%], ``history_days``
         (days since the athlete's first run), ``rebuilding`` (see above),
         ``break_days`` (days without a run in the last break, while
-        rebuilding) and ``severity`` (``"high"``, ``"caution"`` or ``""``).
+        rebuilding), ``judged`` (the run has a reference and is past the first
+        ``min_history_days``) and ``severity`` (``"high"``, ``"caution"`` or ``""``).
     """
     p = rule.params
     window_days = int(p["window_days"])
@@ -80,19 +100,22 @@ def long_run_reference(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     if not parts:
         columns = ["reference_km", "change_pct", "history_days", "break_days"]
         out = runs.assign(**{c: pd.Series(dtype="float64") for c in columns})
-        return out.assign(rebuilding=pd.Series(dtype=bool), severity=pd.Series(dtype=object))
+        return out.assign(
+            rebuilding=pd.Series(dtype=bool),
+            judged=pd.Series(dtype=bool),
+            severity=pd.Series(dtype=object),
+        )
     out = pd.concat(parts)
     rebuilt = pd.concat([out["window_km"], out["pre_break_km"]], axis=1).max(axis=1)
     out["reference_km"] = rebuilt.where(out["rebuilding"], out["window_km"])
     out["break_days"] = out["break_days"].where(out["rebuilding"])
     out["change_pct"] = percent_change(out["distance_km"], out["reference_km"])
     judged = (out["history_days"] >= p["min_history_days"]) & out["reference_km"].notna()
+    out["judged"] = judged
     high = judged & above(
         out["distance_km"], out["reference_km"], rule.band("high"), p["high_min_increase_km"]
     )
-    caution = judged & above(
-        out["distance_km"], out["reference_km"], rule.band("caution"), p["caution_min_increase_km"]
-    )
+    caution = judged & above(out["distance_km"], out["reference_km"], *caution_line(rule))
     out["severity"] = np.select([high, caution], ["high", "caution"], default="")
     return out.drop(columns=["window_km", "pre_break_km"])
 
@@ -101,7 +124,7 @@ def _message(row: Any, rule: Rule, unit: str = "km") -> str:
     def km(value: float) -> str:
         return distance_text(value, unit)
 
-    cap = threshold(row.reference_km, rule.band("caution"), rule.param("caution_min_increase_km"))
+    cap = caution_limit_km(row.reference_km, rule)
     window = int(rule.param("window_days"))
     day = as_date(row.start_local)
     if row.rebuilding:

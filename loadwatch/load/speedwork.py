@@ -43,6 +43,7 @@ import pandas as pd
 
 from loadwatch.importers.streams import N_SPEED_BINS, SPEED_BIN_MPS
 from loadwatch.load.common import above, as_date, established, threshold, week_index
+from loadwatch.load.weekly import WeekStart, weekly_table
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 from loadwatch.units import Units, distance_text, pace_text, unit_of
 
@@ -195,6 +196,46 @@ def fast_distance_km(
     return speeds["fast_km"].reindex(timeline.index).where(timeline["is_run"], 0.0)
 
 
+def caution_line(rule: Rule) -> tuple[float, float]:
+    """The caution band [%] and the least increase [km] a caution needs.
+
+    What the rule's comparison (:func:`loadwatch.load.common.above`), its limit
+    (``caution_limit_km``) and :mod:`loadwatch.load.plan` all use:
+    ``(caution band, min_increase_km)``.
+    """
+    return rule.band("caution"), float(rule.param("min_increase_km"))
+
+
+def caution_limit_km(usual_fast_km: float, rule: Rule) -> float:
+    """The smallest weekly fast distance the caution band flags against ``usual_fast_km`` [km].
+
+    ``max(usual × (1 + caution band), usual + min_increase_km)`` (a week also needs
+    ``min_fast_km`` to be flagged): the threshold of a finding, the line its message
+    names and what :mod:`loadwatch.load.plan` plans under.
+    """
+    return threshold(usual_fast_km, *caution_line(rule))
+
+
+def weeks_with_fast(
+    timeline: pd.DataFrame,
+    laps: pd.DataFrame | None,
+    profiles: Mapping[str, np.ndarray] | None,
+    week_start: WeekStart,
+    rules: RuleSet,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The weekly table with ``fast_km`` and ``heat_s`` filled in, and :func:`run_speeds`.
+
+    What :func:`loadwatch.findings.check.evaluate` and :mod:`loadwatch.load.plan`
+    judge: :func:`loadwatch.load.weekly.weekly_table` with each run's fast distance
+    and the ``heat-note`` temperature.
+    """
+    speeds = run_speeds(timeline, laps, profiles, rules[RULE_ID])
+    fast = speeds["fast_km"].reindex(timeline.index).where(timeline["is_run"], 0.0)
+    heat_c = float(rules["heat-note"].param("temperature_c"))
+    weeks = weekly_table(timeline, week_start, fast_km=fast, heat_c=heat_c)
+    return weeks, speeds
+
+
 def speedwork_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     """Weekly fast distance against the usual, with the weeks flagged.
 
@@ -210,7 +251,8 @@ def speedwork_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     pandas.DataFrame
         Indexed like ``weeks``: ``athlete, week_start, fast_km, usual_fast_km``
         [km], ``easy_weeks`` (weeks in a row before this one with less than
-        ``min_fast_km``) and ``flagged``.
+        ``min_fast_km``), ``judged`` (past the first ``min_history_weeks``) and
+        ``flagged``.
     """
     p = rule.params
     out = weeks[["athlete", "week_start", "fast_km"]].copy()
@@ -221,10 +263,11 @@ def speedwork_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     run_id = (~easy).groupby(out["athlete"], sort=False).cumsum()
     streak = easy.groupby([out["athlete"], run_id], sort=False).cumsum()
     out["easy_weeks"] = streak.groupby(out["athlete"], sort=False).shift(1).fillna(0).astype(int)
+    out["judged"] = week_index(weeks) >= p["min_history_weeks"]
     out["flagged"] = (
-        (week_index(weeks) >= p["min_history_weeks"])
+        out["judged"]
         & (out["fast_km"] >= p["min_fast_km"])
-        & above(out["fast_km"], out["usual_fast_km"], rule.band("caution"), p["min_increase_km"])
+        & above(out["fast_km"], out["usual_fast_km"], *caution_line(rule))
     )
     return out
 
@@ -253,7 +296,7 @@ def _message(row: Any, rule: Rule, easy_mps: float, unit: str = "km") -> str:
     def pace(speed_mps: float) -> str:
         return pace_text(speed_mps, unit)
 
-    limit = threshold(row.usual_fast_km, rule.band("caution"), rule.param("min_increase_km"))
+    limit = caution_limit_km(row.usual_fast_km, rule)
     margin = rule.param("fast_margin") * 100
     line = (
         f" ({pace(easy_mps * (1 + margin / 100))} or faster, {margin:.0f}% quicker than your "
@@ -309,7 +352,7 @@ def evaluate(
     easy = _weekly_easy_speed(weeks, speeds)
     findings = []
     for row in change[change["flagged"]].itertuples(index=False):
-        limit = threshold(row.usual_fast_km, rule.band("caution"), rule.param("min_increase_km"))
+        limit = caution_limit_km(row.usual_fast_km, rule)
         easy_mps = float(easy.get((row.athlete, pd.Timestamp(row.week_start)), np.nan))
         findings.append(
             rules.finding(

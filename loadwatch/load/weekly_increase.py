@@ -36,6 +36,25 @@ from loadwatch.units import Units, distance_text, unit_of, unit_word
 RULE_ID = "weekly-increase"
 
 
+def caution_line(rule: Rule) -> tuple[float, float]:
+    """The caution band [%] and the least increase [km] a caution needs.
+
+    What the rule's comparison (:func:`loadwatch.load.common.above`), its limit
+    (``caution_limit_km``) and :mod:`loadwatch.load.plan` all use:
+    ``(caution band, caution_min_increase_km)``.
+    """
+    return rule.band("caution"), float(rule.param("caution_min_increase_km"))
+
+
+def caution_limit_km(established_km: float, rule: Rule) -> float:
+    """The smallest weekly distance the caution band flags against ``established_km`` [km].
+
+    ``max(established × (1 + caution band), established + caution_min_increase_km)``:
+    the line the message names and :mod:`loadwatch.load.plan` plans under.
+    """
+    return threshold(established_km, *caution_line(rule))
+
+
 def weekly_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     """Each week's distance against its established load, with the severity it earns.
 
@@ -50,7 +69,8 @@ def weekly_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``athlete, week_start, distance_km, established_km`` [km],
-        ``increase_km`` [km], ``change_pct`` [%], ``week_index`` and
+        ``increase_km`` [km], ``change_pct`` [%], ``week_index``, ``judged`` (past
+        the first ``min_history_weeks`` with an established load above 0) and
         ``severity`` (``"high"``, ``"caution"`` or ``""``), indexed like ``weeks``.
     """
     p = rule.params
@@ -60,15 +80,11 @@ def weekly_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     out["change_pct"] = percent_change(out["distance_km"], out["established_km"])
     out["week_index"] = week_index(weeks)
     judged = (out["week_index"] >= p["min_history_weeks"]) & (out["established_km"] > 0)
+    out["judged"] = judged
     high = judged & above(
         out["distance_km"], out["established_km"], rule.band("high"), p["high_min_increase_km"]
     )
-    caution = judged & above(
-        out["distance_km"],
-        out["established_km"],
-        rule.band("caution"),
-        p["caution_min_increase_km"],
-    )
+    caution = judged & above(out["distance_km"], out["established_km"], *caution_line(rule))
     out["severity"] = np.select([high, caution], ["high", "caution"], default="")
     return out
 
@@ -78,7 +94,7 @@ def _message(row: Any, rule: Rule, unit: str = "km") -> str:
         return distance_text(value, unit)
 
     base = row.established_km
-    caution_km = threshold(base, rule.band("caution"), rule.param("caution_min_increase_km"))
+    caution_km = caution_limit_km(base, rule)
     high_km = threshold(base, rule.band("high"), rule.param("high_min_increase_km"))
     what = (
         f"You ran {km(row.distance_km)} in the week of {as_date(row.week_start)}, "

@@ -126,7 +126,13 @@ def test_readme_nomenclature_equals_the_schema() -> None:
 
 @pytest.mark.parametrize(
     ("command", "table"),
-    [("activities", TIMELINE), ("weeks", WEEKS), ("shoes", SHOES), ("check", FINDINGS)],
+    [
+        ("activities", TIMELINE),
+        ("weeks", WEEKS),
+        ("shoes", SHOES),
+        ("check", FINDINGS),
+        ("plan", schema.PLAN),
+    ],
 )
 def test_readme_json_contract_lists_the_schema_fields_in_order(command: str, table: Table) -> None:
     text = README.read_text(encoding="utf-8")
@@ -144,7 +150,13 @@ def test_readme_json_contract_lists_the_schema_fields_in_order(command: str, tab
 
 @pytest.mark.parametrize(
     ("command", "table"),
-    [("activities", TIMELINE), ("weeks", WEEKS), ("shoes", SHOES), ("check", FINDINGS)],
+    [
+        ("activities", TIMELINE),
+        ("weeks", WEEKS),
+        ("shoes", SHOES),
+        ("check", FINDINGS),
+        ("plan", schema.PLAN),
+    ],
 )
 def test_json_and_csv_fields_equal_the_schema(command: str, table: Table) -> None:
     records = cli_records(command, str(SAMPLE), "--json")
