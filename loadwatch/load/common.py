@@ -103,3 +103,11 @@ def pct(value: float) -> str:
 def weeks_phrase(n: int) -> str:
     """``1 week``, ``3 weeks``."""
     return f"{n} week" if n == 1 else f"{n} weeks"
+
+
+def rises_past(band_pct: float) -> str:
+    """The words for a caution band read from the rule: ``more than doubles`` at 100 %,
+    else ``rises more than 50% above`` (never a number typed beside the rule)."""
+    if band_pct == 100:
+        return "more than doubles"
+    return f"rises more than {band_pct:.0f}% above"

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loadwatch.load.common import above, as_date, established, threshold, week_index
+from loadwatch.load.common import above, as_date, established, rises_past, threshold, week_index
 from loadwatch.load.weekly import WeekStart, weekly_table
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 from loadwatch.units import Units, climb_text, unit_of
@@ -121,7 +121,7 @@ def _message(row: Any, rule: Rule, metric: str, limit: float, unit: str = "km") 
     what = (
         f"In the week of {as_date(row.week_start)} you {' and '.join(parts)}; your usual is "
         "the larger of your last two weeks and your 4-week average, and loadwatch flags a "
-        f"week that more than doubles it and adds at least "
+        f"week that {rises_past(rule.band('caution'))} it and adds at least "
         f"{m(rule.param('min_increase_m'))}."
     )
     why = (

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from loadwatch.load import hills, layoff, long_run, speedwork, weekly_increase
-from loadwatch.load.common import largest_within, week_index
+from loadwatch.load.common import largest_within, rises_past, week_index
 from loadwatch.load.weekly import WeekStart, athlete_week_start, week_start_of
 from loadwatch.rules.ruleset import RuleSet, load_rules
 from loadwatch.schema import PLAN
@@ -208,8 +208,9 @@ def _climb_limit(
     usual = float(row["usual_ascent_m"])
     value = largest_within(usual, *hills.caution_line(rule), 0)
     why = (
-        f"usual weekly climbing: {climb_text(usual, unit)}; a week that more than doubles "
-        f"it and adds at least {climb_text(rule.param('min_increase_m'), unit)} is a caution"
+        f"usual weekly climbing: {climb_text(usual, unit)}; a week that "
+        f"{rises_past(rule.band('caution'))} it and adds at least "
+        f"{climb_text(rule.param('min_increase_m'), unit)} is a caution"
     )
     return _limit(rule.id, "ascent_m_max", value, "m", why)
 
@@ -226,9 +227,9 @@ def _fast_limit(weeks: pd.DataFrame, row: int, rules: RuleSet, unit: str) -> dic
     usual = float(change["usual_fast_km"])
     value = largest_within(usual, *speedwork.caution_line(rule), 2)
     why = (
-        f"usual weekly fast running: {distance_text(usual, unit)}; a week that more than "
-        f"doubles it and adds at least {distance_text(rule.param('min_increase_km'), unit)} is a "
-        "caution"
+        f"usual weekly fast running: {distance_text(usual, unit)}; a week that "
+        f"{rises_past(rule.band('caution'))} it and adds at least "
+        f"{distance_text(rule.param('min_increase_km'), unit)} is a caution"
     )
     return _limit(rule.id, "fast_km_max", value, "km", why)
 
