@@ -39,16 +39,10 @@ from loadwatch.load import acwr, hills, layoff, long_run, notes, speedwork, week
 from loadwatch.load.plan import plan_table
 from loadwatch.load.weekly import WeekStart, weekly_table
 from loadwatch.rules.ruleset import (
-    ALARMS,
-    EVIDENCE_LABELS,
-    NOTE_IDS,
-    RULE_IDS,
     SEVERITIES,
     Finding,
-    Rule,
     RuleSet,
     load_rules,
-    parse_rules,
 )
 from loadwatch.shoes import shoe_findings
 from loadwatch.timeline.build import ImportResult, import_of
@@ -60,22 +54,12 @@ from loadwatch.units import Units
 FINDING_COLUMNS = FINDING_FIELDS
 
 __all__ = [
-    "ALARMS",
-    "EVIDENCE_LABELS",
     "FINDING_COLUMNS",
-    "NOTE_IDS",
-    "RULE_IDS",
-    "SEVERITIES",
-    "Finding",
     "Findings",
-    "Rule",
-    "RuleSet",
     "alarms",
     "check",
     "evaluate",
     "findings_frame",
-    "load_rules",
-    "parse_rules",
     "plan",
     "weekly_load",
 ]

@@ -17,20 +17,16 @@ from test_load_frames import run, timeline_of, week_runs
 import loadwatch
 from loadwatch.errors import SettingsError
 from loadwatch.findings.check import (
-    EVIDENCE_LABELS,
     FINDING_COLUMNS,
-    NOTE_IDS,
-    RULE_IDS,
     alarms,
     check,
     evaluate,
     findings_frame,
-    load_rules,
-    parse_rules,
     weekly_load,
 )
 from loadwatch.findings.table import FINDING_FIELDS, finding_records
 from loadwatch.importers.streams import speed_profile
+from loadwatch.rules import EVIDENCE_LABELS, NOTE_IDS, RULE_IDS, load_rules, parse_rules
 from loadwatch.synthetic import Athlete, build_weeks, write_athlete
 from loadwatch.timeline.build import LAP_COLUMNS
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import loadwatch
-from loadwatch.findings.check import RULE_IDS, check, load_rules
+from loadwatch.findings.check import check
+from loadwatch.rules import RULE_IDS, load_rules
 from loadwatch.shoes import (
     MILE_KM,
     SHOE_COLUMNS,

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from loadwatch.findings.check import load_rules
+from loadwatch.rules import load_rules
 from loadwatch.shoes import MILE_KM, ShoeInfo, drop_change_findings, mileage_findings, shoe_progress
 from loadwatch.shoes.mileage import crossings
 from loadwatch.shoes.sources import file_key, path_keys
