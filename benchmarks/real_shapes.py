@@ -1,7 +1,7 @@
 """FIT histories shaped like real watches' files, against naive decoder loops (issue 15).
 
-The scale benchmark's files hold one run of ``record`` messages: the fast path
-crosses them in one numpy step. Real files do not look like that:
+The scale benchmark's files hold one run of ``record`` messages. Real files do
+not look like that:
 
 * **Garmin**: every one-second ``record`` is followed by an ``hrv`` message
   (beat-to-beat intervals from a chest strap), and ``device_info`` and
@@ -9,25 +9,38 @@ crosses them in one numpy step. Real files do not look like that:
   same-type messages are one message long.
 * **COROS**: the same interleaving, the ``file_id`` names COROS (294), and the
   ``event`` messages carry a ``data`` field of 1 byte where the profile's type
-  (uint32) has 4: fitparse refuses such a file and loadwatch's fast path does
-  too, so it takes the reference path (fitparse, then fitdecode). Stored as
-  ``.fit.gz``, as in a Strava bulk export.
+  (uint32) has 4, as the corpus's COROS Pace 2 file does: fitparse refuses such
+  a file. Stored as ``.fit.gz``, as in a Strava bulk export.
 
 The files are written with the package's FIT encoder
-(:mod:`loadwatch.synthetic.fit_encoder`; tracks from ``fitgen.fast_track``).
-Timed: ``loadwatch.import_activities(DIR, cache=False)`` (cold: nothing from
-a cache) with every core and with one, against a naive loop over a sample of
-the files (fitparse for Garmin, fitdecode for COROS, which fitparse cannot
-read), scaled by messages to the whole set. Nothing here is asserted.
+(:mod:`loadwatch.synthetic.fit_encoder`: :class:`InterleavedLayout` for the
+record/hrv pairs, ``MessageLayout(..., sizes=...)`` for the misaligned field;
+tracks from ``fitgen.fast_track``).
 
-    python benchmarks/real_shapes.py [--files N] [--minutes M] [--sample K]
+Timed, each side ``--repeat`` times, medians reported (the machine is shared):
+
+* the naive loop: every message of ``--sample`` files with fitparse (Garmin)
+  or fitdecode (COROS, which fitparse cannot read), scaled by messages to the
+  whole history;
+* loadwatch cold: ``loadwatch.import_activities(DIR, cache=False, jobs=J)`` in
+  a fresh process each time (modules imported before the clock starts; nothing
+  from loadwatch's cache), with ``jobs=None`` (the gate decides) and ``jobs=1``;
+  peak memory is the largest resident set of that process or of its pool
+  workers (``ru_maxrss``).
+
+Nothing here is asserted.
+
+    python benchmarks/real_shapes.py [--files N] [--minutes M] [--sample K] [--repeat R]
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,20 +54,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fitgen import fast_track
 
-import loadwatch as lw
 from loadwatch.synthetic import PlannedRun
 from loadwatch.synthetic.fit_encoder import (
     FitFileWriter,
+    InterleavedLayout,
     MessageLayout,
     fit_seconds,
     semicircles,
 )
-from loadwatch.timeline.decode_cost import file_cost
-from loadwatch.timeline.pool import pool_plan
 
 HOME = (52.37, 4.89)
 #: ``file_id.manufacturer`` and ``product`` of each shape.
 MAKERS = {"garmin": (1, 3992), "coros": (294, 848)}
+#: The naive loop each shape is compared with.
+NAIVE_DECODER = {"garmin": "fitparse", "coros": "fitdecode"}
 #: Records between two bursts of ``device_info`` and ``event`` messages.
 BURST_EVERY = 300
 RECORD_FIELDS = (
@@ -68,46 +81,14 @@ RECORD_FIELDS = (
     "cadence",
     "temperature",
 )
-
-
-class Interleaved(MessageLayout):
-    """``record`` then ``hrv``, one of each per second, written as one block of rows.
-
-    Local types 14 and 15 are kept for them (the writer gives its own layouts
-    0, 1, 2 ...), so both definitions are written once, before the first pair.
-    """
-
-    def __init__(self) -> None:
-        super().__init__("record", 14, RECORD_FIELDS)
-        self.hrv = MessageLayout("hrv", 15, ("time",))
-        self.record_dtype = self.dtype
-        self.dtype = np.dtype([("record", self.record_dtype), ("hrv", self.hrv.dtype)])
-
-    def definition(self) -> bytes:
-        return super().definition() + self.hrv.definition()
-
-    def pairs(self, streams: dict[str, np.ndarray], beat_s: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(beat_s), dtype=self.dtype)
-        self.dtype, dtype = self.record_dtype, self.dtype  # rows() fills a record array
-        try:
-            out["record"] = super().rows(len(beat_s), streams)
-        finally:
-            self.dtype = dtype
-        out["hrv"] = self.hrv.rows(len(beat_s), {"time": beat_s})
-        return out
-
-
-class MisalignedEvent(MessageLayout):
-    """An ``event`` whose ``data`` field (uint32) is written in 1 byte, as COROS watches do."""
-
-    def __init__(self) -> None:
-        super().__init__("event", 13, ("timestamp", "event", "event_type", "data"))
-        fields = ("header", "u1"), ("timestamp", "<u4"), ("event", "u1"), ("event_type", "u1")
-        self.dtype = np.dtype([*fields, ("data", "u1")])
-
-    def definition(self) -> bytes:
-        out = super().definition()
-        return out[:-2] + bytes([1, out[-1]])  # the last field: size 1, base type unchanged
+#: ``record`` then ``hrv``, one pair a second (local types 14 and 15, above the writer's own).
+PAIRS = InterleavedLayout(
+    MessageLayout("record", 14, RECORD_FIELDS), MessageLayout("hrv", 15, ("time",))
+)
+#: A COROS ``event``: its uint32 ``data`` written in 1 byte.
+MISALIGNED_EVENT = MessageLayout(
+    "event", 13, ("timestamp", "event", "event_type", "data"), sizes={"data": 1}
+)
 
 
 def real_shaped_fit(run: PlannedRun, shape: str, seed: int) -> bytes:
@@ -120,7 +101,6 @@ def real_shaped_fit(run: PlannedRun, shape: str, seed: int) -> bytes:
     fit = FitFileWriter()
     fit.add("file_id", type="activity", manufacturer=manufacturer, product=product)
     fit.add("event", timestamp=start_s, event="timer", event_type="start")
-    pairs = Interleaved()
     streams = {
         "timestamp": start_s + track.elapsed_s,
         "position_lat": semicircles(track.lat),
@@ -133,17 +113,15 @@ def real_shaped_fit(run: PlannedRun, shape: str, seed: int) -> bytes:
         "temperature": track.temperature_c,
     }
     beat_s = 60.0 / np.maximum(track.heart_rate_bpm, 40)
-    rows = pairs.pairs(streams, beat_s)
-    misaligned = MisalignedEvent()
+    rows = PAIRS.rows(len(beat_s), [streams, {"time": beat_s}])
     for first in range(0, len(rows), BURST_EVERY):
-        fit.add_rows(pairs, rows[first : first + BURST_EVERY])
+        fit.add_rows(PAIRS, rows[first : first + BURST_EVERY])
         moment = int(streams["timestamp"][min(first + BURST_EVERY, len(rows) - 1)])
         for index in range(3):  # the watch, the strap, the foot pod
             fit.add("device_info", timestamp=moment, device_index=index, manufacturer=1)
         if shape == "coros":
-            burst = np.zeros(1, dtype=misaligned.dtype)
-            burst["header"], burst["timestamp"], burst["event"] = 13, moment, 0
-            fit.add_rows(misaligned, burst)
+            values = {"timestamp": moment, "event": "timer", "event_type": "marker", "data": 0}
+            fit.add_rows(MISALIGNED_EVENT, MISALIGNED_EVENT.rows(1, values))
         else:
             fit.add("event", timestamp=moment, event="timer", event_type="marker")
     distance = float(track.distance_m[-1])
@@ -210,26 +188,55 @@ def naive_loop(paths: list[Path], decoder: str) -> tuple[float, int]:
     return time.perf_counter() - began, messages
 
 
-def count_messages(paths: list[Path]) -> int:
-    """Messages in ``paths`` (fitdecode, untimed)."""
+def count_messages(paths: list[Path]) -> tuple[int, int]:
+    """Data messages and ``record`` messages in ``paths`` (fitdecode, untimed)."""
     import fitdecode
 
-    total = 0
+    messages = records = 0
     for path in paths:
         with fitdecode.FitReader(_unpacked(path)) as reader:
-            total += sum(isinstance(f, fitdecode.FitDataMessage) for f in reader)
-    return total
+            for frame in reader:
+                if isinstance(frame, fitdecode.FitDataMessage):
+                    messages += 1
+                    records += frame.name == "record"
+    return messages, records
 
 
-def gate_line(shape: str, paths: list[Path]) -> str:
-    """The pool's plan for ``paths`` by bytes on disk (the old gate) and by estimated cost."""
+def cold_import(folder: Path, jobs: int | None) -> dict[str, float]:
+    """One cold import of ``folder`` in a fresh process: seconds, activities, peak RSS [MB]."""
+    command = [sys.executable, __file__, "--child", str(folder), str(jobs or 0)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _child(folder: str, jobs: int) -> None:
+    """The measured side of :func:`cold_import` (runs in its own process)."""
+    import resource
+
+    import loadwatch as lw
+
+    began = time.perf_counter()
+    result = lw.import_activities(Path(folder), cache=False, jobs=jobs or None)
+    seconds = time.perf_counter() - began
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {"seconds": seconds, "activities": len(result.timeline), "peak_mb": max(own, workers)}
+        )
+    )
+
+
+def gate_line(shape: str, paths: list[Path], workers: int) -> str:
+    """The pool's plan for ``paths``: bytes on disk, estimated cost, workers by the gate."""
+    from loadwatch.timeline.decode_cost import file_cost
+
     on_disk = sum(p.stat().st_size for p in paths)
     cost = sum(file_cost(p, p.stat().st_size)[1] for p in paths)
-    old, new = pool_plan(len(paths), on_disk, None)[0], pool_plan(len(paths), cost, None)[0]
     mb = 1024**2
     return (
-        f"{shape}: {on_disk / mb:.1f} MB on disk -> {old} workers by that gate; "
-        f"estimated cost {cost / mb:.1f} MB -> {new} workers"
+        f"{shape}: {on_disk / mb:.1f} MB on disk, estimated cost {cost / mb:.1f} MB "
+        f"(decoded, by path) -> {workers} workers with jobs=None"
     )
 
 
@@ -239,30 +246,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=120, help="files per history")
     parser.add_argument("--minutes", type=float, default=50.0, help="length of each run")
     parser.add_argument("--sample", type=int, default=8, help="files timed in the naive loops")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each side (medians)")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child[0], int(args.child[1]))
+        return 0
+    import loadwatch as lw
+    from loadwatch.timeline.decode_cost import file_cost
+    from loadwatch.timeline.pool import pool_plan
+
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, loadwatch {lw.__version__}")
+    print(f"medians of {args.repeat} runs per side")
     print(
-        "| history | files | messages | naive loop s* | loadwatch s (jobs) | files/s | vs naive |"
+        "| history | files | records | naive loop s* | loadwatch cold s (jobs) "
+        "| files/s | records/s | vs naive | peak MB |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     gates: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for shape, decoder in (("garmin", "fitparse"), ("coros", "fitdecode")):
-            paths = write_history(Path(tmp) / shape, shape, args.files, args.minutes)
-            gates.append(gate_line(shape, paths))
-            total = count_messages(paths)
-            sample_s, sample_messages = naive_loop(paths[: args.sample], decoder)
-            naive_s = sample_s * total / sample_messages
+        for shape in ("garmin", "coros"):
+            decoder = NAIVE_DECODER[shape]
+            folder = Path(tmp) / shape
+            paths = write_history(folder, shape, args.files, args.minutes)
+            cost = sum(file_cost(p, p.stat().st_size)[1] for p in paths)
+            gates.append(gate_line(shape, paths, pool_plan(len(paths), cost, None)[0]))
+            messages, records = count_messages(paths)
+            naive = []
+            for _ in range(args.repeat):
+                sample_s, sample_messages = naive_loop(paths[: args.sample], decoder)
+                naive.append(sample_s * messages / sample_messages)
+            naive_s = statistics.median(naive)
             for jobs in (None, 1):
-                began = time.perf_counter()
-                result = lw.import_activities(Path(tmp) / shape, cache=False, jobs=jobs)
-                seconds = time.perf_counter() - began
-                assert len(result.timeline) == len(paths), result.report.summary()
+                runs = [cold_import(folder, jobs) for _ in range(args.repeat)]
+                assert all(run["activities"] == len(paths) for run in runs), runs
+                seconds = statistics.median(run["seconds"] for run in runs)
+                peak = max(run["peak_mb"] for run in runs)
                 label = "all" if jobs is None else jobs
                 print(
                     f"| {shape}{' .fit.gz' if shape == 'coros' else ''} | {len(paths)} | "
-                    f"{total:,} | {naive_s:.1f} ({decoder}) | {seconds:.2f} ({label}) | "
-                    f"{len(paths) / seconds:.0f} | {naive_s / seconds:.1f}x |"
+                    f"{records:,} | {naive_s:.1f} ({decoder}) | {seconds:.2f} ({label}) | "
+                    f"{len(paths) / seconds:.0f} | {records / seconds:,.0f} | "
+                    f"{naive_s / seconds:.0f}x | {peak:.0f} |"
                 )
     print(f"* timed on {args.sample} files, scaled by messages to the whole history")
     print("\n".join(gates))

@@ -9,12 +9,14 @@ encoding XML allows. Two readers give the same activity:
   plain ``gpxpy.parse`` silently reads as zero tracks) — and gpxpy's field
   parser builds its ``GPX`` object from that tree; gpxpy computes the totals
   (distance is ``length_2d``). About 2 KB and 40 µs per track point.
-* the default (``decoder="auto"``): one streaming pass into arrays
-  (:mod:`loadwatch.importers.gpx_stream`), with gpxpy's definitions of the
-  totals computed vectorised; about 200 bytes and 7 µs per point. A file it
-  does not read the way gpxpy does (a DTD, track points outside
-  ``<trk>/<trkseg>``, no track points) goes to the reference reader. A test
-  holds both to the same activity on every corpus and sample GPX file.
+* the default (``decoder="auto"``): one pass into arrays, with gpxpy's
+  definitions of the totals computed vectorised: a regularly written file in
+  bulk (:mod:`loadwatch.importers.gpx_bulk`, ~4–9 µs a point), any other with
+  a callback per element (:mod:`loadwatch.importers.gpx_stream`, ~7–15 µs);
+  about 200 bytes a point at the peak. A file neither reads the way gpxpy does
+  (a DTD, track points outside ``<trk>/<trkseg>``, no track points) goes to
+  the reference reader. Tests hold all of them to the same activity on every
+  corpus and sample GPX file.
 
 Either way the points are checked and noted by
 :mod:`loadwatch.importers.gpx_points`.
@@ -46,6 +48,13 @@ Garmin's TrackPointExtension (``hr``, ``cad``, ``atemp``, ``wtemp``) or the
 plain ``<heartrate>``/``<cadence>``/``<temperature>`` elements some apps write,
 whatever the namespace prefix; GPX 1.0 extension elements (directly inside
 ``<trkpt>``) are read too.
+
+Imports
+-------
+The readers (:mod:`~loadwatch.importers.gpx_bulk`, ``gpx_stream``, gpxpy) and
+the sport names (fitparse's profile) are imported where a file is read: others
+import this module for :func:`plausible_utc`, and a warm run must not load the
+readers (``tests/structure/test_warm_imports.py``). No import cycle is involved.
 """
 
 from __future__ import annotations
@@ -54,11 +63,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from xml.etree.ElementTree import Element
 
-import gpxpy.gpx
-import gpxpy.gpxfield
 import numpy as np
 import pandas as pd
 
@@ -68,10 +75,11 @@ from loadwatch.errors import (
     NotAnActivityError,
     UnsupportedFileError,
 )
-from loadwatch.importers import gpx_stream
 from loadwatch.importers.activity import PLAUSIBLE_UNTIL_UTC, RECORD_COLUMNS, Activity
 from loadwatch.importers.gpx_points import (
     PLAUSIBLE_FROM_UTC,
+    SENSOR_COLUMNS,
+    SENSOR_ELEMENTS,
     TrackPoints,
     check_positions,
     haversine_m,
@@ -80,10 +88,11 @@ from loadwatch.importers.gpx_points import (
     to_datetime,
     utc_time,
 )
-from loadwatch.importers.gpx_stream import SENSOR_COLUMNS, SENSOR_ELEMENTS
-from loadwatch.importers.sports import normalize_sport
 from loadwatch.importers.streams import speed_profile
-from loadwatch.importers.xmlsafe import local_name, parse_xml
+from loadwatch.importers.xmlsafe import local_name, parse_xml, prepare_xml
+
+if TYPE_CHECKING:
+    import gpxpy.gpx
 
 __all__ = [
     "plausible_utc",
@@ -161,6 +170,8 @@ def read_gpx(data: bytes, source: str, *, decoder: GpxDecoder = "auto") -> list[
     timed = np.flatnonzero(~np.isnat(points.time))
     times = points.time[timed]
     start, end = to_datetime(times.min()), to_datetime(times.max())
+    from loadwatch.importers.sports import normalize_sport  # see the module docstring
+
     sport, sub_sport = normalize_sport(parsed.track_type)
     first = int(timed[0])
     avg_hr, max_hr = _mean_and_max(points.sensors["heart_rate_bpm"])
@@ -348,7 +359,10 @@ def _load(data: bytes, source: str, decoder: GpxDecoder) -> _GpxFile:
 
 def _load_streaming(data: bytes, source: str) -> _GpxFile | None:
     """The streaming path; None for a file it leaves to gpxpy."""
-    scan = gpx_stream.scan_gpx(data, source)
+    from loadwatch.importers import gpx_bulk, gpx_stream  # the readers: see the module docstring
+
+    data = prepare_xml(data, source)
+    scan = gpx_bulk.scan_gpx_bulk(data, source) or gpx_stream.scan_gpx(data, source)
     if scan is None:
         return None
     points = TrackPoints(
@@ -390,6 +404,9 @@ def _load_streaming(data: bytes, source: str) -> _GpxFile | None:
 
 def _load_gpxpy(data: bytes, source: str) -> _GpxFile:
     """Parse with gpxpy (the reference path), check and collect the track points."""
+    import gpxpy.gpx  # the reference reader: see the module docstring
+    import gpxpy.gpxfield
+
     root = parse_xml(data, source)
     root_name = local_name(root.tag)
     if root_name != "gpx":
@@ -401,7 +418,7 @@ def _load_gpxpy(data: bytes, source: str) -> _GpxFile:
     )
     gpx = gpxpy.gpx.GPX()
     try:
-        gpxpy.gpxfield.gpx_fields_from_xml(gpx, root, version)
+        gpxpy.gpxfield.gpx_fields_from_xml(gpx, root, version)  # type: ignore[arg-type]  # takes the parsed element
     except (gpxpy.gpx.GPXException, ValueError, TypeError) as exc:
         first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise CorruptFileError(source, f"damaged GPX: {first_line}") from exc

@@ -31,6 +31,8 @@ from loadwatch.importers.activity import PLAUSIBLE_UNTIL_UTC
 __all__ = [
     "CLOCK_OUTLIER_GAP_S",
     "PLAUSIBLE_FROM_UTC",
+    "SENSOR_COLUMNS",
+    "SENSOR_ELEMENTS",
     "TrackPoints",
     "haversine_m",
     "note_track",
@@ -38,6 +40,20 @@ __all__ = [
     "to_datetime",
 ]
 
+#: Extension element names (lower case) → record column and rank; lower ranks win.
+SENSOR_ELEMENTS: dict[str, tuple[str, int]] = {
+    "hr": ("heart_rate_bpm", 0),
+    "heartrate": ("heart_rate_bpm", 1),
+    "heart_rate": ("heart_rate_bpm", 2),
+    "cad": ("cadence_rpm", 0),
+    "cadence": ("cadence_rpm", 1),
+    "runcadence": ("cadence_rpm", 2),
+    "atemp": ("temperature_c", 0),
+    "temp": ("temperature_c", 1),
+    "temperature": ("temperature_c", 2),
+    "wtemp": ("temperature_c", 3),
+}
+SENSOR_COLUMNS = ("heart_rate_bpm", "cadence_rpm", "temperature_c")
 #: Times before this are a device clock that was never set, not a recording.
 PLAUSIBLE_FROM_UTC = datetime(1990, 1, 1, tzinfo=UTC)
 #: A file is a recording only if at least this share of its track points has a time.

@@ -17,6 +17,11 @@ another root element, track points outside ``<trk>/<trkseg>``, a missing
 position, an unreadable elevation, no track points at all) makes
 :func:`scan_gpx` return ``None``; the caller then takes the gpxpy path, which
 words the error or the note exactly as before.
+
+gpxpy (its constants and its time parser) is imported inside the functions
+that use it, not at the top: a warm run, whose activities all come from the
+cache, imports this package's modules but reads no GPX, and should not pay for
+gpxpy's import (``tests/structure/test_warm_imports.py``).
 """
 
 from __future__ import annotations
@@ -27,19 +32,20 @@ from dataclasses import dataclass, field
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
-import gpxpy.geo
-import gpxpy.gpx
-import gpxpy.gpxfield
 import numpy as np
 
 from loadwatch.errors import CorruptFileError
-from loadwatch.importers.gpx_points import utc_time
+from loadwatch.importers.gpx_points import SENSOR_COLUMNS, SENSOR_ELEMENTS, utc_time
 from loadwatch.importers.xmlsafe import prepare_xml, xml_error_reason
 
 __all__ = [
     "GpxScan",
+    "PointScanner",
+    "Unusual",
+    "expat_parse_error",
     "length_2d_m",
     "moving_time_s",
+    "open_scan",
     "parse_times",
     "scan_gpx",
     "step_distances_m",
@@ -48,20 +54,6 @@ __all__ = [
 
 _GPX_NAMESPACE = re.compile(r"^https?://www\.topografix\.com/GPX/1/[01]/?$")
 
-#: Extension element names (lower case) → record column and rank; lower ranks win.
-SENSOR_ELEMENTS: dict[str, tuple[str, int]] = {
-    "hr": ("heart_rate_bpm", 0),
-    "heartrate": ("heart_rate_bpm", 1),
-    "heart_rate": ("heart_rate_bpm", 2),
-    "cad": ("cadence_rpm", 0),
-    "cadence": ("cadence_rpm", 1),
-    "runcadence": ("cadence_rpm", 2),
-    "atemp": ("temperature_c", 0),
-    "temp": ("temperature_c", 1),
-    "temperature": ("temperature_c", 2),
-    "wtemp": ("temperature_c", 3),
-}
-SENSOR_COLUMNS = ("heart_rate_bpm", "cadence_rpm", "temperature_c")
 
 #: ``YYYY-MM-DDThh:mm:ss[.ffffff]Z``: the times NumPy parses as gpxpy does.
 _PLAIN_UTC = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z\Z")
@@ -72,7 +64,7 @@ _FEED_BYTES = 1 << 20
 _CHUNK = 1 << 17
 
 
-class _Unusual(Exception):
+class Unusual(Exception):
     """The file needs the gpxpy path (raised inside expat's callbacks)."""
 
 
@@ -100,7 +92,7 @@ class GpxScan:
     track_types: list[str | None] = field(default_factory=list)
 
 
-class _Scanner:
+class PointScanner:
     """expat callbacks that collect the track points of ``gpx/trk/trkseg/trkpt``.
 
     The callbacks run once per element, so the common case (an element inside
@@ -168,7 +160,7 @@ class _Scanner:
                 if depth != 4 or self.point_time is not None:
                     return
             elif kind == "trkpt":
-                raise _Unusual("a track point inside a track point")
+                raise Unusual("a track point inside a track point")
             self.capture = kind  # inlined _capture: this runs for every point
             self.capture_depth = depth
             text = self.text = []
@@ -176,12 +168,12 @@ class _Scanner:
             return
         if kind == "trkpt":
             if not (self.in_segment and depth == 3 and key == "trkpt"):
-                raise _Unusual("a track point outside <trk>/<trkseg>")
+                raise Unusual("a track point outside <trk>/<trkseg>")
             try:
                 self.lat.append(float(attrs["lat"]))
                 self.lon.append(float(attrs["lon"]))
             except (KeyError, ValueError) as exc:
-                raise _Unusual("a track point without a readable position") from exc
+                raise Unusual("a track point without a readable position") from exc
             self.in_point = True  # points keep no path: depth tells their children apart
             self.point_ele = self.point_time = None
             if self.point_sensors:
@@ -191,7 +183,7 @@ class _Scanner:
         path.append(key)
         if depth == 0:
             if key != "gpx":
-                raise _Unusual("not a GPX root element")
+                raise Unusual("not a GPX root element")
             self.creator = attrs.get("creator")
             if attrs.get("version") == "1.0" or name.endswith("/1/0}gpx"):
                 self.version = "1.0"
@@ -275,7 +267,7 @@ class _Scanner:
         try:
             ele = float(self.point_ele.strip()) if self.point_ele else np.nan
         except ValueError as exc:
-            raise _Unusual("an unreadable elevation") from exc
+            raise Unusual("an unreadable elevation") from exc
         self.elevation.append(ele)
         self.pending_times.append(self.point_time or None)
         if len(self.pending_times) >= _TIME_CHUNK:
@@ -292,6 +284,64 @@ class _Scanner:
                     continue
                 values = self.sensors[column] = array("d", [np.nan]) * (len(self.elevation) - 1)
             values.append(np.nan if found is None else found[1])
+
+    def result(self) -> GpxScan | None:
+        """The points read (None when there are none: gpxpy words that case)."""
+        if not self.lat:
+            return None
+        self.flush_times()
+        n = len(self.lat)
+        return GpxScan(
+            lat=np.frombuffer(self.lat, dtype=float),
+            lon=np.frombuffer(self.lon, dtype=float),
+            elevation=np.frombuffer(self.elevation, dtype=float),
+            times=np.concatenate(self.time_parts),
+            n_naive=self.n_naive,
+            local_offset_s=self.local_offset_s,
+            segment=np.frombuffer(self.segment, dtype=np.int64),
+            sensors={
+                column: (
+                    np.frombuffer(self.sensors[column], dtype=float)
+                    if column in self.sensors
+                    else np.broadcast_to(np.nan, (n,))  # no memory for no data
+                )
+                for column in SENSOR_COLUMNS
+            },
+            creator=self.creator,
+            name=self.gpx_name,
+            track_names=self.track_names,
+            track_types=self.track_types,
+        )
+
+
+def open_scan() -> tuple[expat.XMLParserType, PointScanner]:
+    """A namespace-aware expat parser wired to a fresh :class:`PointScanner`.
+
+    A document type declaration, an entity declaration or an external entity
+    reference raises :class:`Unusual` at its first byte, so nothing is ever
+    declared, expanded or fetched.
+    """
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.buffer_size = 1 << 16
+    scanner = PointScanner(parser)
+    parser.StartElementHandler = scanner.start
+    parser.EndElementHandler = scanner.end
+
+    def refuse(*_: object) -> int:
+        raise Unusual("a document type declaration")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    return parser, scanner
+
+
+def expat_parse_error(exc: expat.ExpatError) -> ParseError:
+    """An expat error as ElementTree reports it (so that one wording serves both)."""
+    error = ParseError(str(exc))
+    error.code, error.position = exc.code, (exc.lineno, exc.offset)
+    return error
 
 
 def scan_gpx(data: bytes, source: str) -> GpxScan | None:
@@ -315,54 +365,18 @@ def scan_gpx(data: bytes, source: str) -> GpxScan | None:
         Empty, binary or not well-formed, worded as :mod:`xmlsafe` words them.
     """
     data = prepare_xml(data, source)
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.buffer_text = True
-    parser.buffer_size = 1 << 16
-    scanner = _Scanner(parser)
-    parser.StartElementHandler = scanner.start
-    parser.EndElementHandler = scanner.end
-
-    def refuse(*_: object) -> None:
-        raise _Unusual("a document type declaration")
-
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
+    parser, scanner = open_scan()
     try:
         view = memoryview(data)  # fed in slices: expat copies what it is given
         for begin in range(0, len(view), _FEED_BYTES):
             parser.Parse(view[begin : begin + _FEED_BYTES], False)
         parser.Parse(b"", True)
-    except _Unusual:
+    except Unusual:
         return None
     except expat.ExpatError as exc:
-        error = ParseError(str(exc))  # as ElementTree reports it, for one kind of cause
-        error.code, error.position = exc.code, (exc.lineno, exc.offset)
+        error = expat_parse_error(exc)
         raise CorruptFileError(source, xml_error_reason(error)) from error
-    if not scanner.lat:
-        return None
-    scanner.flush_times()
-    return GpxScan(
-        lat=np.frombuffer(scanner.lat, dtype=float),
-        lon=np.frombuffer(scanner.lon, dtype=float),
-        elevation=np.frombuffer(scanner.elevation, dtype=float),
-        times=np.concatenate(scanner.time_parts),
-        n_naive=scanner.n_naive,
-        local_offset_s=scanner.local_offset_s,
-        segment=np.frombuffer(scanner.segment, dtype=np.int64),
-        sensors={
-            column: (
-                np.frombuffer(scanner.sensors[column], dtype=float)
-                if column in scanner.sensors
-                else np.broadcast_to(np.nan, (len(scanner.lat),))  # no memory for no data
-            )
-            for column in SENSOR_COLUMNS
-        },
-        creator=scanner.creator,
-        name=scanner.gpx_name,
-        track_names=scanner.track_names,
-        track_types=scanner.track_types,
-    )
+    return scanner.result()
 
 
 def parse_times(texts: list[str | None]) -> tuple[np.ndarray, int, int | None]:
@@ -397,6 +411,8 @@ def parse_times(texts: list[str | None]) -> tuple[np.ndarray, int, int | None]:
                 fast = [False] * len(part)
         if all(fast):
             continue
+        import gpxpy.gpxfield  # only for unusual times (see the module docstring)
+
         for i in np.flatnonzero(~np.asarray(fast)).tolist():
             text = part[i]
             if not text:
@@ -417,6 +433,8 @@ def _planar_or_haversine(
     lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
 ) -> np.ndarray:
     """gpxpy.geo.distance without elevation, element-wise (point 1 is the later one)."""
+    import gpxpy.geo  # see the module docstring
+
     far = (np.abs(lat1 - lat2) > 0.2) | (np.abs(lon1 - lon2) > 0.2)
     coef = np.cos(np.radians(lat1))
     x = lat1 - lat2
@@ -466,6 +484,8 @@ def moving_time_s(
     gpxpy's ``distance_3d`` where both elevations are non-zero (which drops the
     elevation again for points more than 0.2 degrees apart), else the 2-D step.
     """
+    import gpxpy.gpx  # see the module docstring
+
     if steps.size < 2:
         return 0.0
     both_timed = ~np.isnat(times[1:]) & ~np.isnat(times[:-1]) & (segment[1:] == segment[:-1])
@@ -475,7 +495,7 @@ def moving_time_s(
     far = (np.abs(lat[1:] - lat[:-1]) > 0.2) | (np.abs(lon[1:] - lon[:-1]) > 0.2)
     climb = np.where(np.isnan(e1) | np.isnan(e2), 0.0, e1 - e2)
     three_d = ~far & (np.nan_to_num(e1) != 0) & (np.nan_to_num(e2) != 0)
-    distance = np.where(three_d, np.sqrt(flat**2 + climb**2), flat)
+    distance = np.where(three_d, np.hypot(flat, climb), flat)  # hypot: no overflow
     use = both_timed & (seconds > 0) & (distance != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         speed_kmh = (distance / 1000) / (seconds / 3600)

@@ -9,11 +9,20 @@ way (GPX ``<type>Run</type>``, Strava's numeric GPX codes, TCX
 from __future__ import annotations
 
 import re
+from functools import cache
 
-from fitparse.profile import FIELD_TYPES
 
-#: The FIT profile's own sport names: they pass through unchanged.
-FIT_SPORTS = frozenset(FIELD_TYPES["sport"].values.values())
+@cache
+def fit_sports() -> frozenset[str]:
+    """The FIT profile's own sport names (fitparse's profile): they pass through unchanged.
+
+    Read on first use, not at import: a warm run whose activities all come from the
+    cache never loads the FIT profile.
+    """
+    from fitparse.profile import FIELD_TYPES  # a heavy module, needed only for names
+
+    return frozenset(FIELD_TYPES["sport"].values.values())
+
 
 #: Sports whose distance is running load on the calf and Achilles.
 RUNNING_SPORTS = frozenset({"running"})
@@ -121,7 +130,7 @@ def normalize_sport(raw: object) -> tuple[str, str | None]:
         return "unknown", None
     if text.isdigit():
         return STRAVA_GPX_CODES.get(text, "unknown"), None
-    if text in FIT_SPORTS and text not in ("generic", "all"):
+    if text in fit_sports() and text not in ("generic", "all"):
         return text, None
     key = re.sub(r"[\s_\-]+", "", text.lower())
     if key in _TEXT_SPORTS:

@@ -215,6 +215,7 @@ def _read_activity(element: Element, index: int, source: str) -> _Read | None:
         if not plausible_utc(start):
             return None
         notes.append("the activity has no valid <Id> time; its start is the first recorded time")
+    assert start is not None  # plausible_utc refuses None
     if naive or any(p.naive for p in points):
         notes.append("times have no time zone; they were taken as UTC")
 
@@ -227,7 +228,7 @@ def _read_activity(element: Element, index: int, source: str) -> _Read | None:
         if lap.start_utc is not None and following is not None:
             lap.elapsed_s = max((following - lap.start_utc).total_seconds(), 0.0)
 
-    altitudes = [p.altitude for p in points if np.isfinite(p.altitude)]
+    altitudes: list[float | None] = [p.altitude for p in points if np.isfinite(p.altitude)]
     ascent = descent = None
     if altitudes:
         uphill, downhill = gpxpy.geo.calculate_uphill_downhill(altitudes)
@@ -426,7 +427,7 @@ def _cumulative_track_length(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         if previous is not None:
             total += gpxpy.geo.distance(lat[previous], lon[previous], None, lat[i], lon[i], None)
         cumulative[i] = total
-        previous = i
+        previous = int(i)
     return cumulative
 
 

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element, ParseError
 from xml.parsers import expat
 
-import defusedxml.ElementTree as defused_etree
-from defusedxml import DefusedXmlException, DTDForbidden
-
 from loadwatch.errors import CorruptFileError, EmptyFileError, UnsafeFileError, UnsupportedFileError
+
+if TYPE_CHECKING:
+    from defusedxml import DTDForbidden
 
 __all__ = [
     "check_xml_safe",
@@ -248,6 +249,11 @@ def parse_xml(data: bytes, source: str) -> Element:
     EmptyFileError, UnsafeFileError, UnsupportedFileError, CorruptFileError
         As in :func:`check_xml_safe`.
     """
+    # defusedxml is imported here, not at the top: the streaming GPX readers and the
+    # warm runs (everything from the cache) use this module without building a tree.
+    import defusedxml.ElementTree as defused_etree
+    from defusedxml import DefusedXmlException, DTDForbidden
+
     data = prepare_xml(data, source)
     try:
         return defused_etree.fromstring(

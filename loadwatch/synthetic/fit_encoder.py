@@ -18,7 +18,10 @@ Every message type with a given set of fields gets a local message type
 (0–15, reused with a new definition after sixteen); records of a file can be
 encoded in one go as a numpy structured array (:meth:`MessageLayout.rows`) and
 written in slices (:meth:`FitFileWriter.add_rows`), so a file of one record a
-second is written in milliseconds.
+second is written in milliseconds. Real devices' shapes are written the same
+way: messages interleaved as watches write them (:class:`InterleavedLayout`:
+``record`` then ``hrv``, every second) and fields written in another size than
+their type (``MessageLayout(..., sizes=...)``: COROS's misaligned fields).
 
 Example::
 
@@ -58,6 +61,8 @@ PROFILE_VERSION = 2160
 crc16 = crcmod.predefined.mkPredefinedCrcFun("crc-16")
 
 _MESSAGES = {m.name: (number, m) for number, m in fitdecode.profile.MESSAGE_TYPES.items()}
+#: ``struct`` format of an unsigned integer of each size [bytes] (fields written in another size).
+_UNSIGNED = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
 
 def fit_seconds(moment: datetime) -> int:
@@ -113,21 +118,42 @@ class MessageLayout:
         Local message type 0–15 written in the record headers.
     fields
         Profile field (or sub-field) names, in the order they are written.
+    sizes
+        Fields written in another number of bytes than their type's [bytes]: 1, 2,
+        4 or 8, as an unsigned integer, the definition keeping the profile's base
+        type. COROS watches write an ``event``'s uint32 ``data`` in 1 byte
+        (``sizes={"data": 1}``): a size that is not a multiple of the type, which
+        fitparse refuses and fitdecode reads as bytes.
     """
 
-    def __init__(self, name: str, local_type: int, fields: Sequence[str]) -> None:
+    def __init__(
+        self,
+        name: str,
+        local_type: int,
+        fields: Sequence[str],
+        sizes: Mapping[str, int] | None = None,
+    ) -> None:
         if name not in _MESSAGES:
             raise ValueError(f"the FIT profile has no message {name!r}")
         if not 0 <= local_type <= 15:
             raise ValueError("a local message type is 0-15")
+        sizes = dict(sizes or {})
+        unknown = set(sizes) - set(fields)
+        if unknown:
+            raise ValueError(f"sizes given for fields not written: {sorted(unknown)}")
+        if any(size not in _UNSIGNED for size in sizes.values()):
+            raise ValueError("a field's written size is 1, 2, 4 or 8 bytes")
         self.name = name
         self.local_type = local_type
         self.global_number = _MESSAGES[name][0]
         self.fields = tuple(_resolve(name, field_name) for field_name in fields)
+        self.sizes = {f.name: sizes.get(f.name, f.base.size) for f in self.fields}
+        formats = [_UNSIGNED[sizes[f.name]] if f.name in sizes else f.base.fmt for f in self.fields]
         self.dtype = np.dtype(
-            [("header", "u1")] + [(f.name, "<" + f.base.fmt) for f in self.fields]
+            [("header", "u1")]
+            + [(f.name, "<" + fmt) for f, fmt in zip(self.fields, formats, strict=True)]
         )
-        self._struct = struct.Struct("<B" + "".join(f.base.fmt for f in self.fields))
+        self._struct = struct.Struct("<B" + "".join(formats))
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -140,7 +166,7 @@ class MessageLayout:
             "<BBBHB", 0x40 | self.local_type, 0, 0, self.global_number, len(self.fields)
         )
         return out + b"".join(
-            struct.pack("BBB", f.number, f.base.size, f.base.identifier) for f in self.fields
+            struct.pack("BBB", f.number, self.sizes[f.name], f.base.identifier) for f in self.fields
         )
 
     def _encoded(self, field: _Field, value: Any) -> np.ndarray | int | float:
@@ -160,10 +186,10 @@ class MessageLayout:
             if not field.is_time:
                 raise ValueError(f"{self.name}.{field.name} is not a time")
             return fit_seconds(value)
-        raw = np.asarray(value, dtype=np.float64)
+        values = np.asarray(value, dtype=np.float64)
         if field.scale != 1 or field.offset != 0:
-            raw = (raw + field.offset) * field.scale
-        return raw if is_float else np.rint(raw)
+            values = (values + field.offset) * field.scale
+        return values if is_float else np.rint(values)
 
     def rows(self, n: int, values: Mapping[str, Any]) -> np.ndarray:
         """``n`` data messages as a structured array.
@@ -194,6 +220,40 @@ class MessageLayout:
             value = self._encoded(field, values[field.name])
             encoded.append(value if field.base.fmt in ("f", "d") else int(value))
         return self._struct.pack(self.local_type, *encoded)
+
+
+class InterleavedLayout:
+    """Several message layouts written in turn: one message of each per row.
+
+    Real watches interleave their messages: a Garmin watch with a chest strap
+    writes an ``hrv`` message after every one-second ``record``. Rows of this
+    layout (:meth:`rows`) hold one message of each member, in order, and are
+    written with :meth:`FitFileWriter.add_rows` like those of one layout.
+
+    Parameters
+    ----------
+    layouts
+        The member layouts, each with its own local message type.
+    """
+
+    def __init__(self, *layouts: MessageLayout) -> None:
+        if len({layout.local_type for layout in layouts}) != len(layouts):
+            raise ValueError("interleaved layouts need a local message type each")
+        self.layouts = layouts
+        self.dtype = np.dtype([(f"m{i}", layout.dtype) for i, layout in enumerate(layouts)])
+
+    def definition(self) -> bytes:
+        """The definition messages of every member, in order."""
+        return b"".join(layout.definition() for layout in self.layouts)
+
+    def rows(self, n: int, values: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """``n`` rows: ``values[i]`` fills member ``i`` (as :meth:`MessageLayout.rows`)."""
+        if len(values) != len(self.layouts):
+            raise ValueError("one mapping of values per interleaved layout")
+        out = np.zeros(n, dtype=self.dtype)
+        for i, (layout, given) in enumerate(zip(self.layouts, values, strict=True)):
+            out[f"m{i}"] = layout.rows(n, given)
+        return out
 
 
 @functools.lru_cache(maxsize=256)
@@ -234,12 +294,20 @@ class FitFileWriter:
         self._define(layout)
         self._parts.append(layout.encode(**given))
 
-    def add_rows(self, layout: MessageLayout, rows: np.ndarray) -> None:
-        """Append data messages already encoded by ``layout`` (:meth:`MessageLayout.rows`)."""
+    def add_rows(self, layout: MessageLayout | InterleavedLayout, rows: np.ndarray) -> None:
+        """Append data messages already encoded by ``layout`` (its ``rows`` method).
+
+        The layout may be one of the writer's (:meth:`layout`) or made by the
+        caller with a local type of its own (e.g. 13–15, above those the writer
+        gives out first); an :class:`InterleavedLayout`'s members are defined
+        in turn.
+        """
         if rows.dtype != layout.dtype:
             raise ValueError("the rows were not encoded with this layout")
         if len(rows):
-            self._define(layout)
+            members = layout.layouts if isinstance(layout, InterleavedLayout) else (layout,)
+            for member in members:
+                self._define(member)
             self._parts.append(rows.tobytes())
 
     def to_bytes(self) -> bytes:
@@ -255,6 +323,7 @@ __all__ = [
     "FIT_EPOCH",
     "SEMICIRCLES_PER_DEGREE",
     "FitFileWriter",
+    "InterleavedLayout",
     "MessageLayout",
     "crc16",
     "fit_seconds",

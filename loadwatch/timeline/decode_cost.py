@@ -3,12 +3,15 @@
 The size on disk is a poor guide: a ``.fit.gz`` holds 2–5 times its size, a
 zip's members are compressed too, and a FIT file that the fast decoder refuses
 (:mod:`loadwatch.importers.fit.fast`) is read by fitparse (then fitdecode)
-at about a tenth of its speed. The cost here is in *bytes decoded by the fast
+about a hundred times slower. The cost here is in *bytes decoded by the fast
 path*: the decompressed size, times :data:`REFERENCE_PATH_FACTOR` for a FIT
-file that will take the reference path. It is an estimate (a heuristic), read
-from a few bytes of each file: the gzip trailer, a zip's central directory, the
-maker named in a FIT file's first message; it never decides a file's result,
-only where and with what it is decoded.
+file that will take the reference path. Which path a file takes is predicted
+from a few of its bytes and its decoded size: a file shorter than its header
+says (cut short) or whose checksum is 0 ("not computed") is refused by the fast
+decoder; COROS files (misaligned fields) and everything else clean take the
+fast path. The sizes come from the gzip trailer or a zip's central directory.
+It is an estimate (a heuristic); it never decides a file's result, only where
+and with what it is decoded.
 """
 
 from __future__ import annotations
@@ -24,79 +27,61 @@ from loadwatch.importers.archives import is_archive_name
 __all__ = [
     "GZIP_RATIO",
     "REFERENCE_PATH_FACTOR",
-    "REFUSED_MAKERS",
     "data_cost",
     "file_cost",
+    "takes_reference_path",
 ]
 
 #: Decoding a FIT file on the reference path (fitparse, then fitdecode, then the
-#: damage judgement) against the fast decoder, per byte: ~10x (issue 15, on a
-#: COROS-heavy Strava export).
-REFERENCE_PATH_FACTOR = 10
+#: damage judgement) against the fast decoder, per byte: fitparse reads a
+#: real-shaped Garmin file in ~400 ms, the fast decoder in ~2-4 ms (issue 15,
+#: ``benchmarks/real_shapes.py``).
+REFERENCE_PATH_FACTOR = 100
 #: Decompressed bytes per compressed byte, where the size is not written down
 #: (``.gz`` members of a zip; a gzip trailer that cannot be right).
 GZIP_RATIO = 4
-#: FIT ``manufacturer`` codes whose files the fast decoder mostly refuses:
-#: COROS (294) writes fields whose size is not a multiple of their type.
-REFUSED_MAKERS = frozenset({294})
-#: Bytes read from the start of a file to find its maker.
-HEAD_BYTES = 256
+#: Bytes read from the start of a file: its FIT header.
+HEAD_BYTES = 14
 
 _FIT_MIN_HEADER = 12
-_FILE_ID = 0
-_MANUFACTURER_FIELD = 1
+_CRC_BYTES = 2
 
 
-def fit_maker(head: bytes) -> int | None:
-    """The ``manufacturer`` of a FIT file's first message, when it is a ``file_id``.
+def takes_reference_path(head: bytes, decoded_size: int, file_crc: bytes | None = None) -> bool:
+    """Whether a FIT file will be read on the reference path, from its header and size.
 
     Parameters
     ----------
     head
         The first bytes of the (decompressed) file; :data:`HEAD_BYTES` suffice.
+    decoded_size
+        Its decompressed size [bytes].
+    file_crc
+        Its last two bytes where known (a plain file), else ``None``.
 
     Returns
     -------
-    int or None
-        The FIT manufacturer code; ``None`` for anything else (not FIT, another
-        first message, too few bytes, an invalid value).
+    bool
+        True for a FIT file cut short (its header announces more data than
+        there is) or whose only part has a checksum of 0; False for anything
+        else, other formats included. Files damaged inside, which the header
+        cannot show, are costed as the fast path's.
     """
-    if len(head) < _FIT_MIN_HEADER or head[8:12] != b".FIT":
-        return None
-    position = head[0]
-    if position < _FIT_MIN_HEADER or len(head) < position + 6:
-        return None
-    header = head[position]
-    if header & 0xC0 != 0x40:  # a definition message comes first
-        return None
-    order = ">" if head[position + 2] else "<"
-    global_number = struct.unpack_from(order + "H", head, position + 3)[0]
-    n_fields = head[position + 5]
-    fields = head[position + 6 : position + 6 + 3 * n_fields]
-    if global_number != _FILE_ID or len(fields) < 3 * n_fields:
-        return None
-    data = position + 6 + 3 * n_fields
-    if header & 0x20:  # developer fields follow: they come after the standard ones
-        data += 1 + 3 * head[data] if data < len(head) else 0
-    if data >= len(head) or head[data] != header & 0x0F:  # the matching data message
-        return None
-    offset = data + 1
-    for i in range(n_fields):
-        number, size = fields[3 * i], fields[3 * i + 1]
-        if number == _MANUFACTURER_FIELD and size == 2 and offset + 2 <= len(head):
-            value = struct.unpack_from(order + "H", head, offset)[0]
-            return None if value == 0xFFFF else value
-        offset += size
-    return None
+    if len(head) < _FIT_MIN_HEADER or head[8:12] != b".FIT" or head[0] < _FIT_MIN_HEADER:
+        return False
+    end = head[0] + struct.unpack_from("<I", head, 4)[0] + _CRC_BYTES
+    if end > decoded_size:
+        return True
+    return end == decoded_size and file_crc == b"\x00\x00"
 
 
-def _path_factor(head: bytes) -> int:
-    return REFERENCE_PATH_FACTOR if fit_maker(head) in REFUSED_MAKERS else 1
+def _path_factor(head: bytes, decoded_size: int, file_crc: bytes | None = None) -> int:
+    return REFERENCE_PATH_FACTOR if takes_reference_path(head, decoded_size, file_crc) else 1
 
 
 def data_cost(data: bytes) -> int:
     """The cost of decoding bytes already read and decompressed (a zip member)."""
-    return len(data) * _path_factor(data[:HEAD_BYTES])
+    return len(data) * _path_factor(data[:HEAD_BYTES], len(data), data[-_CRC_BYTES:])
 
 
 def _gzip_cost(path: Path, size: int) -> int:
@@ -112,7 +97,7 @@ def _gzip_cost(path: Path, size: int) -> int:
     decoded = struct.unpack("<I", trailer)[0] if len(trailer) == 4 else 0
     if decoded < size:  # wrapped past 4 GiB, several members, or not gzip at all
         decoded = size * GZIP_RATIO
-    return decoded * _path_factor(head)
+    return decoded * _path_factor(head, decoded)
 
 
 def _zip_cost(path: Path, size: int) -> tuple[int, int]:
@@ -150,6 +135,8 @@ def file_cost(path: Path, size: int) -> tuple[int, int]:
         if path.name.lower().endswith(".gz"):
             return 1, _gzip_cost(path, size)
         with path.open("rb") as raw:
-            return 1, size * _path_factor(raw.read(HEAD_BYTES))
+            head = raw.read(HEAD_BYTES)
+            raw.seek(max(size - _CRC_BYTES, 0))
+            return 1, size * _path_factor(head, size, raw.read(_CRC_BYTES))
     except Exception:  # unreadable or damaged: decoding it reports the problem
         return 1, max(size, 0)

@@ -24,11 +24,14 @@ from typing import Any
 
 #: Fewer files than this to decode stay in this process.
 POOL_MIN_FILES = 16
-#: With ``jobs=None``, work that costs less than this stays in this process too:
-#: starting the pool (a fork server that loads loadwatch, then the workers) takes
-#: ~1.5 s, as long as decoding ~8 MB of files. The cost is in bytes decoded by the
-#: fast path (decompressed, reference-path files weighted: :mod:`~loadwatch.timeline.decode_cost`).
-POOL_MIN_BYTES = 16 * 1024**2
+#: Starting the pool (a fork server that loads loadwatch, then the workers) takes
+#: ~1.5 s, as long as the fast path takes to read ~40 MB of FIT files (~25 MB/s for
+#: real-shaped watch files with their activities, issue 15). The cost is in bytes
+#: decoded by the fast path (decompressed, reference-path files weighted:
+#: :mod:`~loadwatch.timeline.decode_cost`). With ``jobs=None`` the pool starts only
+#: where what ``jobs`` workers save, ``cost * (1 - 1/jobs)``, outweighs this: on 2
+#: cores from 80 MB of cost, on 8 cores from ~46 MB.
+POOL_MIN_BYTES = 40 * 1024**2
 #: Chunks per worker that the work is cut into (by cost), so that workers finish together.
 CHUNKS_PER_WORKER = 4
 #: Most work items sent to a worker at once, and most bytes of zip members in one send.
@@ -57,10 +60,11 @@ def pool_plan(n_items: int, cost_bytes: int, jobs: int | None) -> tuple[int, int
     """``(worker processes, items per chunk)`` for this much work; no workers: this process.
 
     ``jobs=None`` uses every core, but only where the work outweighs starting
-    the pool (:data:`POOL_MIN_FILES` items and :data:`POOL_MIN_BYTES` of cost:
-    the decoded size, weighted by the path each file takes, not the size on
-    disk); an explicit ``jobs`` above 1 needs only :data:`POOL_MIN_FILES`
-    items. Never more than :data:`MAX_WORKERS` processes.
+    the pool: :data:`POOL_MIN_FILES` items, and a cost (the decoded size,
+    weighted by the path each file takes, not the size on disk) whose share
+    saved by the workers, ``cost * (1 - 1/jobs)``, is at least
+    :data:`POOL_MIN_BYTES`. An explicit ``jobs`` above 1 needs only
+    :data:`POOL_MIN_FILES` items. Never more than :data:`MAX_WORKERS` processes.
     """
     import multiprocessing
 
@@ -68,7 +72,9 @@ def pool_plan(n_items: int, cost_bytes: int, jobs: int | None) -> tuple[int, int
     jobs = min(default_jobs() if jobs is None else jobs, MAX_WORKERS)
     if multiprocessing.current_process().daemon:  # e.g. a Dask worker: no children allowed
         return 0, 0
-    if jobs <= 1 or n_items < POOL_MIN_FILES or (auto and cost_bytes < POOL_MIN_BYTES):
+    if jobs <= 1 or n_items < POOL_MIN_FILES:
+        return 0, 0
+    if auto and cost_bytes * (jobs - 1) < POOL_MIN_BYTES * jobs:  # saved: cost * (1 - 1/jobs)
         return 0, 0
     size = max(1, min(CHUNK_MAX_ITEMS, -(-n_items // (CHUNKS_PER_WORKER * jobs))))
     return min(jobs, -(-n_items // size)), size

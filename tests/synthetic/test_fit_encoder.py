@@ -25,6 +25,7 @@ from loadwatch.synthetic import Intervals, PlannedRun, Track, simulate
 from loadwatch.synthetic.fit_encoder import (
     SEMICIRCLES_PER_DEGREE,
     FitFileWriter,
+    InterleavedLayout,
     MessageLayout,
     crc16,
     fit_seconds,
@@ -358,3 +359,49 @@ def test_rows_of_another_layout_are_refused() -> None:
     rows = other.rows(2, {"timestamp": [1, 2], "distance": [0.0, 3.0]})
     with pytest.raises(ValueError, match="not encoded with this layout"):
         fit.add_rows(heart, rows)
+
+
+def test_interleaved_layouts_write_one_message_of_each_per_row() -> None:
+    """``record`` then ``hrv`` every second, as a Garmin watch with a chest strap writes."""
+    pairs = InterleavedLayout(
+        MessageLayout("record", 14, ("timestamp", "heart_rate")),
+        MessageLayout("hrv", 15, ("time",)),
+    )
+    start = fit_seconds(datetime(2026, 5, 1, 7, 0, tzinfo=UTC))
+    writer = FitFileWriter()
+    writer.add("file_id", type="activity", manufacturer="garmin", product=1)
+    beats = np.array([0.5, 0.52, 0.48])
+    writer.add_rows(
+        pairs,
+        pairs.rows(3, [{"timestamp": start + np.arange(3), "heart_rate": 120}, {"time": beats}]),
+    )
+    messages = [
+        (m.name, m.get_values()) for m in fitparse.FitFile(writer.to_bytes()).get_messages()
+    ]
+    assert [name for name, _ in messages] == ["file_id"] + ["record", "hrv"] * 3
+    assert [values["heart_rate"] for name, values in messages if name == "record"] == [120] * 3
+    assert [values["time"] for name, values in messages if name == "hrv"] == [0.5, 0.52, 0.48]
+
+
+def test_interleaved_layouts_need_their_own_local_types() -> None:
+    record = MessageLayout("record", 3, ("timestamp",))
+    with pytest.raises(ValueError, match="local message type each"):
+        InterleavedLayout(record, MessageLayout("hrv", 3, ("time",)))
+
+
+def test_a_field_written_in_another_size_keeps_its_type() -> None:
+    """COROS's ``event.data`` (uint32) in 1 byte: fitparse refuses it, fitdecode reads bytes."""
+    event = MessageLayout(
+        "event", 13, ("timestamp", "event", "event_type", "data"), sizes={"data": 1}
+    )
+    definition = event.definition()
+    data_field = definition[-3:]
+    assert data_field == bytes([3, 1, 0x86])  # field 3, 1 byte, base type uint32 (0x86)
+    moment = fit_seconds(datetime(2026, 5, 1, 7, 0, tzinfo=UTC))
+    values = {"timestamp": moment, "event": "timer", "event_type": "marker", "data": 7}
+    assert event.rows(1, values).tobytes() == event.encode(**values)
+    assert event.encode(**values)[-1:] == b"\x07"
+    with pytest.raises(ValueError, match="1, 2, 4 or 8"):
+        MessageLayout("event", 13, ("timestamp", "data"), sizes={"data": 3})
+    with pytest.raises(ValueError, match="not written"):
+        MessageLayout("event", 13, ("timestamp",), sizes={"data": 1})

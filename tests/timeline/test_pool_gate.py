@@ -10,21 +10,25 @@ import gzip
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pandas as pd
 import pytest
 
 import loadwatch as lw
+from loadwatch.errors import CorruptFileError
+from loadwatch.importers.fit.fast import decode_fit_fast
 from loadwatch.importers.fit.reader import decode_fit
 from loadwatch.synthetic import PlannedRun, write_run
 from loadwatch.synthetic.fitwriter import DEVICE_IDS
+from loadwatch.timeline import pool
 from loadwatch.timeline.build import FileProblem
 from loadwatch.timeline.decode_cost import (
     GZIP_RATIO,
+    HEAD_BYTES,
     REFERENCE_PATH_FACTOR,
-    REFUSED_MAKERS,
     file_cost,
-    fit_maker,
+    takes_reference_path,
 )
 from loadwatch.timeline.pool import (
     CHUNKS_PER_WORKER,
@@ -92,25 +96,44 @@ def test_a_damaged_zip_costs_its_size_on_disk(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("device", sorted(DEVICE_IDS))
-def test_the_maker_is_read_from_the_file_id(tmp_path: Path, device: str) -> None:
+def test_a_clean_file_of_any_device_costs_the_fast_path(tmp_path: Path, device: str) -> None:
     data = write_fit(tmp_path / "run.fit", 0, device=device)
-    assert fit_maker(data[:256]) == DEVICE_IDS[device]["manufacturer"]
-    factor = REFERENCE_PATH_FACTOR if fit_maker(data) in REFUSED_MAKERS else 1
-    assert file_cost(tmp_path / "run.fit", len(data)) == (1, len(data) * factor)
+    assert decode_fit(data, "run.fit").decoder == "fast"
+    assert not takes_reference_path(data[:HEAD_BYTES], len(data), data[-2:])
+    assert file_cost(tmp_path / "run.fit", len(data)) == (1, len(data))
 
 
-def test_no_maker_in_what_is_not_fit() -> None:
-    assert fit_maker(b"") is None
-    assert fit_maker(b'<?xml version="1.0"?><gpx>') is None
-    assert fit_maker(b"\x0e\x10" + b"\x00" * 6 + b".FIT" + b"\x00" * 2) is None  # header only
+def test_nothing_but_fit_is_costed_as_the_reference_path() -> None:
+    assert not takes_reference_path(b"", 0)
+    assert not takes_reference_path(b'<?xml version="1.0"?><gpx>', 26)
 
 
-def test_a_coros_fit_gz_costs_the_reference_path(tmp_path: Path, corpus_dir: Path) -> None:
+def test_a_cut_short_file_costs_the_reference_path(tmp_path: Path) -> None:
+    data = write_fit(tmp_path / "run.fit", 0)[:-500]
+    (tmp_path / "run.fit").write_bytes(data)
+    with pytest.raises(CorruptFileError, match="cut short"):  # judged by the reference path
+        decode_fit(data, "run.fit")
+    assert file_cost(tmp_path / "run.fit", len(data)) == (1, len(data) * REFERENCE_PATH_FACTOR)
+    packed = gzip_file(tmp_path / "run.fit")
+    assert file_cost(packed, packed.stat().st_size) == (1, len(data) * REFERENCE_PATH_FACTOR)
+
+
+def test_a_file_without_checksum_costs_the_reference_path(tmp_path: Path) -> None:
+    data = write_fit(tmp_path / "run.fit", 0)
+    unchecked = data[:-2] + b"\x00\x00"
+    assert decode_fit_fast(unchecked) is None  # the fast decoder does not vouch for it
+    (tmp_path / "run.fit").write_bytes(unchecked)
+    cost = len(unchecked) * REFERENCE_PATH_FACTOR
+    assert file_cost(tmp_path / "run.fit", len(unchecked)) == (1, cost)
+
+
+def test_a_coros_fit_gz_costs_the_fast_path(tmp_path: Path, corpus_dir: Path) -> None:
+    """COROS's misaligned fields no longer send the file to fitparse and fitdecode."""
     data = (corpus_dir / COROS_FILE).read_bytes()
-    assert decode_fit(data, COROS_FILE).decoder != "fast"  # the costly path, really
+    assert decode_fit(data, COROS_FILE).decoder == "fast"
     packed = tmp_path / "coros.fit.gz"
     packed.write_bytes(gzip.compress(data))
-    assert file_cost(packed, packed.stat().st_size) == (1, len(data) * REFERENCE_PATH_FACTOR)
+    assert file_cost(packed, packed.stat().st_size) == (1, len(data))
 
 
 def test_chunk_cost_cuts_the_work_in_chunks_per_worker() -> None:
@@ -121,13 +144,26 @@ def test_chunk_cost_cuts_the_work_in_chunks_per_worker() -> None:
         assert (limit - 1) * CHUNKS_PER_WORKER * workers < max(total, 1)
 
 
+#: The gate for the folder below: the pool's start weighed as this many bytes (the real
+#: POOL_MIN_BYTES would need ~100 MB of files; the arithmetic is the same).
+TEST_POOL_MIN_BYTES = 2 * 1024**2
+
+
+@pytest.fixture
+def small_pool_start(monkeypatch: pytest.MonkeyPatch) -> int:
+    """POOL_MIN_BYTES lowered to :data:`TEST_POOL_MIN_BYTES` for one test."""
+    monkeypatch.setattr(pool, "POOL_MIN_BYTES", TEST_POOL_MIN_BYTES)
+    return TEST_POOL_MIN_BYTES
+
+
 @pytest.fixture(scope="module")
 def gz_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Gzip'd long 1-s runs: together more than POOL_MIN_BYTES decoded, far less on disk."""
+    """Gzip'd long 1-s runs: decoded, enough for two workers to pay (by the test's gate);
+    on disk, far less."""
     folder = tmp_path_factory.mktemp("gz") / "gz-runner"
     folder.mkdir()
     decoded = day = 0
-    while decoded < POOL_MIN_BYTES * 1.1 or day < POOL_MIN_FILES:
+    while decoded < TEST_POOL_MIN_BYTES * 2.5 or day < POOL_MIN_FILES:
         plain = folder / f"run-{day:03d}.fit"
         decoded += len(write_fit(plain, day, km=30.0, device="coros" if day % 5 == 0 else "garmin"))
         gzip_file(plain)
@@ -137,19 +173,27 @@ def gz_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_a_folder_of_fit_gz_gets_workers(gz_folder: Path) -> None:
-    if default_jobs() < 2:
-        pytest.skip("one core: no pool whatever the cost")
+def test_a_folder_of_fit_gz_gets_workers(gz_folder: Path, small_pool_start: int) -> None:
     files = sorted(gz_folder.glob("run-*.fit.gz"))
     on_disk = sum(p.stat().st_size for p in files)
-    assert on_disk < POOL_MIN_BYTES  # the gate of bytes on disk kept them in this process
-    assert pool_plan(len(files), on_disk, None) == (0, 0)
+    assert pool_plan(len(files), on_disk, None) == (0, 0)  # bytes on disk: this process
     costs = [file_cost(p, p.stat().st_size) for p in files]
     decoded = sum(len(gzip.decompress(p.read_bytes())) for p in files)
-    assert sum(cost for _, cost in costs) >= decoded >= POOL_MIN_BYTES
-    workers, size = pool_plan(sum(n for n, _ in costs), sum(cost for _, cost in costs), None)
-    assert workers > 1
+    assert sum(cost for _, cost in costs) == decoded  # clean files: the fast path's cost
+    with patch.object(pool, "default_jobs", return_value=2):  # as on the 2-core machine
+        workers, size = pool_plan(len(files), decoded, None)
+    assert workers == 2
     assert size >= 1
+
+
+def test_the_gate_weighs_what_the_workers_save() -> None:
+    """Work worth the pool's start on 8 cores may not be on 2: cost * (1 - 1/jobs)."""
+    cost = POOL_MIN_BYTES * 3 // 2
+    with patch.object(pool, "default_jobs", return_value=2):
+        assert pool_plan(100, cost, None) == (0, 0)
+        assert pool_plan(100, 2 * POOL_MIN_BYTES, None)[0] == 2
+    with patch.object(pool, "default_jobs", return_value=8):
+        assert pool_plan(100, cost, None)[0] == 8
 
 
 def broken_problem(result: lw.ImportResult) -> FileProblem:
@@ -171,7 +215,9 @@ def test_a_folder_of_fit_gz_reads_the_same_with_any_jobs(gz_folder: Path) -> Non
         assert other.report.files_decoded == n
 
 
-def test_without_jobs_a_folder_of_fit_gz_is_read_in_workers(gz_folder: Path) -> None:
+def test_without_jobs_a_folder_of_fit_gz_is_read_in_workers(
+    gz_folder: Path, small_pool_start: int
+) -> None:
     if default_jobs() < 2:
         pytest.skip("one core: no pool whatever the cost")
     result = lw.import_activities(gz_folder, cache=False)  # jobs=None: the gate decides

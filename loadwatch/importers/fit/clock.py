@@ -209,9 +209,10 @@ class TimedRecords:
         impossible = np.flatnonzero(placed & ~believable)
         kept = np.flatnonzero(believable)
         order = kept[np.argsort(us[kept], kind="stable")]
+        in_place = order.size == len(us) and bool((order == np.arange(order.size)).all())
         return cls(
             us[order],
-            found.records.take(order),
+            found.records if in_place else found.records.take(order),
             int(impossible.size),
             from_us(us[impossible[0]]) if impossible.size else None,
         )

@@ -1,37 +1,50 @@
-"""A fast FIT decoder for clean files: one walk over the bytes, records with numpy.
+"""A fast FIT decoder for clean files: one pass over the record headers, fields with numpy.
 
 fitparse decodes about 5,000 messages a second in Python, one field object
 at a time; a five-year history of one-second records takes a quarter of an
-hour. Most of a watch file is one ``record`` message after another with the
-same layout, so this decoder:
+hour. Real watch files interleave their messages (a Garmin watch writes an
+``hrv`` message after every one-second ``record``, ``device_info`` and
+``event`` messages every few minutes), so this decoder does not rely on runs of
+same-type messages:
 
-1. checks that the file is clean: every FIT part whole and its checksum right
-   (crcmod's ``crc-16`` in C is FIT's CRC), nothing after the last part;
-2. walks the messages, reading each definition; a run of data messages of the
-   same local type (one-second records) is crossed in one numpy step: the
-   header bytes at ``pos``, ``pos + size``, ``pos + 2 * size`` ... are
-   compared at once and the run ends at the first that is not a data message
-   of that type (correct by induction: each message that matches has the
-   definition's size, so the next header is where the step says);
-3. decodes the few other wanted messages (sessions, laps, ...) one by one as
-   fitparse does (:mod:`loadwatch.importers.fit.profile`);
-4. gathers every wanted record field of all records at once with numpy, in
+1. it checks that the file is clean: every FIT part whole and its checksum
+   right (crcmod's ``crc-16`` in C is FIT's CRC), nothing after the last part;
+2. it finds every message's position in one pass over the record headers: a
+   table of 256 sizes says, for each header byte, how long the data message
+   it starts is, so the loop does one look-up per message; definition
+   messages (which may change a local type's layout mid-file), developer field
+   descriptions and the few wanted messages other than records (sessions,
+   laps, device info ...) stop it and are read one by one, the latter
+   decoded as fitparse does (:mod:`loadwatch.importers.fit.profile`), once per
+   distinct content. Where a block of messages repeats (``record``, ``hrv``,
+   ``record``, ``hrv`` ...), the header bytes where it would go on are checked
+   all at once with numpy and crossed as far as they match (correct by
+   induction: a header that names the same definition starts a message of the
+   same size, so the next header is where the block says);
+3. which definition each message had is found afterwards with numpy, from the
+   local type in its header and the definitions in force when it came;
+4. every wanted record field of all the records of a definition is gathered at
+   once (the records' bytes as a matrix, each field a slice of its columns), in
    the definition's byte order, invalid values as NaN, scale and offset
-   applied; compressed-timestamp headers are resolved as the FIT protocol
-   says (a 5-bit offset that rolls over against the last full timestamp).
+   applied; compressed-timestamp headers are resolved as the FIT protocol says
+   (a 5-bit offset that rolls over against the last full timestamp).
 
-The values equal fitparse's. Anything this decoder is not sure of (a bad or
-zero checksum, a cut-short or padded file, an undefined local type, field
-sizes that are not a multiple of their type, undescribed developer fields,
-...) makes :func:`decode_fit_fast` return ``None``, and
-:func:`~loadwatch.importers.fit.reader.decode_fit` reads the file with the
-reference path, which judges damage.
+The values equal the reference path's. Fields whose size is not a multiple of
+their type (COROS watches write an ``event``'s uint32 ``data`` in one byte) are
+read too where their message is not one loadwatch reads: fitparse refuses
+such a file and fitdecode reads it, with the same results. Anything this
+decoder is not sure of (a bad or zero checksum, a cut-short or padded file, an
+undefined local type, a misaligned field in a message that is read,
+undescribed developer fields, ...) makes :func:`decode_fit_fast` return
+``None``, and :func:`~loadwatch.importers.fit.reader.decode_fit` reads the file
+with the reference path, which judges damage.
 """
 
 from __future__ import annotations
 
 import functools
 import struct
+from typing import Any
 
 import crcmod.predefined
 import numpy as np
@@ -44,6 +57,7 @@ from loadwatch.importers.fit.messages import (
 )
 from loadwatch.importers.fit.profile import (
     BASE_TYPES,
+    DEVELOPER_MESSAGES,
     TIMESTAMP_FIELD,
     BaseType,
     Definition,
@@ -57,6 +71,7 @@ from loadwatch.importers.fit.profile import (
     process_type,
     raw_values,
     record_sources,
+    value_ranges,
 )
 
 __all__ = ["decode_fit_fast"]
@@ -67,23 +82,27 @@ _MIN_HEADER_SIZE = 12
 _DEVELOPER_DATA_ID = 207
 _FIELD_DESCRIPTION = 206
 _RECORD_WANTED = WANTED_FIELDS["record"]
-#: Messages at most this far apart are looked at per numpy step at first; the step grows.
-_FIRST_STEP = 16
+#: Messages walked one by one before a repeating block is looked for and crossed with numpy.
+_BURST = range(32)
+#: Most messages in a repeating block (``record`` then ``hrv`` is 2).
+_MAX_BLOCK = 6
+#: Blocks checked in the first numpy step; the step grows by ``_GROWTH`` while all match.
+_FIRST_BLOCKS = 64
+_GROWTH = 4
 
 
-def _data_header_table(local: int) -> np.ndarray:
-    """For each header byte, whether it starts a data message of local type ``local``."""
-    table = np.zeros(256, dtype=bool)
-    for byte in range(256):
-        if byte & 0x80:
-            table[byte] = local < 4 and (byte >> 5) & 0x03 == local
-        else:
-            table[byte] = not byte & 0x40 and byte & 0x0F == local
-    return table
+def _header_bytes(local: int) -> list[int]:
+    """Every header byte that starts a data message of local type ``local``."""
+    normal = [byte for byte in range(0x40) if byte & 0x0F == local]
+    compressed = [0x80 | local << 5 | offset for offset in range(32)] if local < 4 else []
+    return normal + compressed
 
 
-_DATA_HEADERS = [_data_header_table(local) for local in range(16)]
-_DATA_HEADER_SETS = [frozenset(np.flatnonzero(table).tolist()) for table in _DATA_HEADERS]
+_HEADER_BYTES = [_header_bytes(local) for local in range(16)]
+#: The local type of each data-message header byte (definition bytes: 0, never looked up).
+_LOCAL_OF_HEADER = np.zeros(256, dtype=np.intp)
+for _local, _bytes in enumerate(_HEADER_BYTES):
+    _LOCAL_OF_HEADER[_bytes] = _local
 
 
 def decode_fit_fast(data: bytes) -> FitMessages | None:
@@ -142,7 +161,7 @@ def _clean_parts(data: bytes) -> list[tuple[int, int]] | None:
 
 
 class _Walker:
-    """One walk over the messages of a clean file (see the module docstring)."""
+    """One walk over the record headers of a clean file (see the module docstring)."""
 
     def __init__(self, data: bytes) -> None:
         self.data = data
@@ -150,10 +169,15 @@ class _Walker:
         self.found = FitMessages(decoder="fast")
         #: Developer field types by developer data index and field number.
         self.dev_types: dict[int, dict[int, BaseType]] = {}
-        #: Runs of record messages: definition, position of the first, count.
-        self.record_runs: list[tuple[Definition, int, int]] = []
+        #: The file's definitions, by the index that messages refer to them with.
+        self.definitions: list[Definition] = []
+        self._index_of: dict[int, int] = {}
+        #: Per part: positions of the ``record`` messages and the index of their definition.
+        self.record_parts: list[tuple[np.ndarray, np.ndarray]] = []
         #: Record positions with a compressed timestamp, and that timestamp [FIT s].
         self.timestamp_overrides: list[tuple[np.ndarray, np.ndarray]] = []
+        #: Values of the messages decoded one by one, by definition and content.
+        self.decoded: dict[tuple, dict[str, Any]] = {}
 
     def decode(self, parts: list[tuple[int, int]]) -> FitMessages:
         for start, end in parts:
@@ -166,40 +190,130 @@ class _Walker:
     # --- the walk ----------------------------------------------------------------------
 
     def _walk(self, start: int, end: int) -> None:
-        """Walk one FIT part's messages (local definitions start afresh in each part)."""
+        """Find every data message of one FIT part (local definitions start afresh in each).
+
+        The loop looks at one header byte per message: ``sizes`` holds, for each
+        header byte, the size of the data message it starts, or 0 where the
+        message needs more (a definition, a message decoded one by one, an
+        undefined local type). Which definition each message had is found
+        afterwards with numpy, from the local type in its header and the
+        definitions in force when it came (one ``mapping`` per definition met).
+        """
         data = self.data
-        definitions: dict[int, Definition] = {}
-        runs: list[tuple[Definition, int, int]] = []
+        sizes = [0] * 256
+        current = [-1] * 16
+        positions: list[int] = []
+        append = positions.append
+        mapping_from: list[int] = []
+        mappings: list[list[int]] = []
         singles: dict[int, dict] = {}
         position = start
+        #: The definition index of each header byte whose messages are crossed fast, else -1.
+        crossed = np.full(256, -1, dtype=np.intp)
         while position < end:
+            size = sizes[data[position]]
+            if size:
+                for _ in _BURST:
+                    append(position)
+                    position += size
+                    if position >= end:
+                        break
+                    size = sizes[data[position]]
+                    if not size:
+                        break
+                else:
+                    position = self._leap(position, end, positions, crossed)
+                continue
             header = data[position]
-            if header & 0x80:
-                local = (header >> 5) & 0x03
-            elif header & 0x40:
+            if header & 0xC0 == 0x40:
                 definition, position = self._definition(header, position, end)
-                definitions[definition.local] = definition
+                index = self._index(definition)
+                current[definition.local] = index
+                mapping_from.append(len(positions))
+                mappings.append(current.copy())
+                fast_size = 0 if definition.one_by_one else definition.size
+                header_bytes = _HEADER_BYTES[definition.local]
+                for byte in header_bytes:
+                    sizes[byte] = fast_size
+                crossed[header_bytes] = -1 if definition.one_by_one else index
                 continue
-            else:
-                local = header & 0x0F
-            definition = definitions.get(local)
-            if definition is None or position + definition.size > end:
+            index = current[(header >> 5) & 0x03 if header & 0x80 else header & 0x0F]
+            if index < 0:
                 raise NotVouched
-            if definition.one_by_one:
-                runs.append((definition, position, 1))
-                self.found.n_messages += 1
-                stop = self._message(definition, position, bool(header & 0x80), singles)
-                position += definition.size
-                if stop:
-                    break
+            definition = self.definitions[index]
+            if position + definition.size > end:
+                raise NotVouched
+            append(position)
+            stop = self._message(definition, position, bool(header & 0x80), singles)
+            position += definition.size
+            if stop:
+                break
+        if position > end:  # the last message runs past the part's data
+            raise NotVouched
+        self.found.n_messages += len(positions)
+        if not positions:
+            return
+        offsets = np.array(positions, dtype=np.int64)
+        headers = self.buf[offsets]
+        counts = np.diff(np.append(mapping_from, offsets.size))
+        mapping_of = np.repeat(np.arange(len(mappings)), counts)
+        def_index = np.array(mappings, dtype=np.intp)[mapping_of, _LOCAL_OF_HEADER[headers]]
+        is_record = np.array([d.name == "record" for d in self.definitions], dtype=bool)
+        chosen = is_record[def_index]
+        if chosen.any():
+            self.record_parts.append((offsets[chosen], def_index[chosen]))
+        self._compressed_timestamps(offsets, headers, def_index, is_record, singles)
+
+    def _leap(self, position: int, end: int, positions: list[int], crossed: np.ndarray) -> int:
+        """Cross a block of messages that repeats (``record``, ``hrv``, ...) with numpy.
+
+        The last messages before ``position`` are looked at for a block of up to
+        :data:`_MAX_BLOCK` messages that came twice in a row (the same
+        definitions, in the same order). The header bytes where the block's
+        messages would follow are then checked all at once, as far as they
+        match; their positions are appended to ``positions``. Correct by
+        induction: a message whose header names the same definition has the
+        same size, so the next header is where the block says. Returns the
+        position after the last message crossed.
+        """
+        buf = self.buf
+        recent = positions[-2 * _MAX_BLOCK :]
+        kinds = crossed[buf[recent]].tolist()
+        if min(kinds) < 0:  # only messages crossed fast repeat (never a definition)
+            return position
+        for length in range(1, min(_MAX_BLOCK, len(recent) // 2) + 1):
+            if kinds[-length:] == kinds[-2 * length : -length]:
+                break
+        else:
+            return position
+        first = recent[-length]
+        period = position - first
+        within = np.array(recent[-length:], dtype=np.int64) - first
+        expected = np.array(kinds[-length:], dtype=np.intp)
+        blocks = _FIRST_BLOCKS
+        while True:
+            blocks = min(blocks, (end - position) // period)
+            if blocks < 1:
+                return position
+            at = (position + period * np.arange(blocks, dtype=np.int64))[:, np.newaxis] + within
+            matches = (crossed[buf[at]] == expected).reshape(-1)
+            if matches.all():
+                positions.extend(at.reshape(-1).tolist())
+                position += period * blocks
+                blocks *= _GROWTH
                 continue
-            count = self._run_length(definition, position, end)
-            runs.append((definition, position, count))
-            if definition.name == "record":
-                self.record_runs.append((definition, position, count))
-            self.found.n_messages += count
-            position += count * definition.size
-        self._compressed_timestamps(runs, singles)
+            matched = int(matches.argmin())
+            flat = at.reshape(-1)
+            positions.extend(flat[:matched].tolist())
+            return int(flat[matched])
+
+    def _index(self, definition: Definition) -> int:
+        """The index of a definition in :attr:`definitions` (added on first sight)."""
+        index = self._index_of.get(id(definition))
+        if index is None:
+            index = self._index_of[id(definition)] = len(self.definitions)
+            self.definitions.append(definition)
+        return index
 
     def _definition(self, header: int, position: int, end: int) -> tuple[Definition, int]:
         """Read the definition message at ``position``; returns it and the next position."""
@@ -223,28 +337,36 @@ class _Walker:
                 raise NotVouched
         return definition, after
 
-    def _run_length(self, definition: Definition, position: int, end: int) -> int:
-        """How many data messages of this definition follow each other from ``position``."""
-        size = definition.size
-        limit = (end - position) // size  # messages of this size that fit in the part
-        if limit < 2 or self.data[position + size] not in _DATA_HEADER_SETS[definition.local]:
-            return 1
-        table = _DATA_HEADERS[definition.local]
-        count, step = 2, _FIRST_STEP
-        while count < limit:
-            take = min(step, limit - count)
-            first = position + size * count
-            matches = table[self.buf[first : first + size * (take - 1) + 1 : size]]
-            if not matches.all():
-                return count + int(matches.argmin())
-            count += take
-            step *= 8
-        return count
-
     def _message(
         self, definition: Definition, position: int, compressed: bool, singles: dict[int, dict]
     ) -> bool:
-        """Decode one message that is read one by one; True where decoding stops here."""
+        """Decode one message that is read one by one; True where decoding stops here.
+
+        Messages that only give values (not developer field descriptions, not
+        checked ones) are decoded once per distinct content: a repeated
+        ``device_info`` with a new ``timestamp`` gives the same values.
+        """
+        name = definition.name
+        wanted = WANTED_FIELDS.get(name or "")
+        plain = not definition.checked and definition.mesg_num not in DEVELOPER_MESSAGES
+        if plain:
+            if wanted is None or name is None or name == "record":
+                return False
+            if definition.value_ranges is None:
+                definition.value_ranges = value_ranges(definition, wanted)
+            start = position + 1
+            data = self.data
+            ranges = definition.value_ranges
+            if len(ranges) == 1:
+                key: tuple = (id(definition), data[start + ranges[0][0] : start + ranges[0][1]])
+            else:
+                key = (id(definition), *(data[start + a : start + b] for a, b in ranges))
+            cached = self.decoded.get(key)
+            if cached is None:
+                cached = self.decoded[key] = decode_values(
+                    definition, raw_values(definition, data, start), wanted
+                )
+            return self._keep(name, dict(cached), position, compressed, singles)
         raws = raw_values(definition, self.data, position + 1)
         if definition.mesg_num == _DEVELOPER_DATA_ID:
             index = _first_raw(definition, raws, 3)  # developer_data_index
@@ -252,24 +374,38 @@ class _Walker:
                 raise NotVouched
             self.dev_types[index] = {}
         elif definition.mesg_num == _FIELD_DESCRIPTION:
-            index, number, base_number, name, units = (
+            index, number, base_number, field_name, units = (
                 _first_raw(definition, raws, num) for num in (0, 1, 2, 3, 8)
             )
             if index not in self.dev_types or base_number not in BASE_TYPES:
                 raise NotVouched
             # fitparse names its processor methods after the field's name and units: an
             # array there (a damaged base type) fails as soon as the field is read.
-            if not isinstance(number, int) or isinstance(name, tuple) or isinstance(units, tuple):
+            if (
+                not isinstance(number, int)
+                or isinstance(field_name, tuple)
+                or isinstance(units, tuple)
+            ):
                 raise NotVouched
             self.dev_types[index][number] = BASE_TYPES[base_number]
         if definition.checked:
             decode_values(definition, raws, None)  # raises where fitparse would
-        name = definition.name
-        wanted = WANTED_FIELDS.get(name or "")
-        if wanted is None or name == "record":
+        if wanted is None or name is None or name == "record":
             return False
-        values = decode_values(definition, raws, wanted)
-        if compressed and "timestamp" in wanted:
+        return self._keep(
+            name, decode_values(definition, raws, wanted), position, compressed, singles
+        )
+
+    def _keep(
+        self,
+        name: str,
+        values: dict[str, Any],
+        position: int,
+        compressed: bool,
+        singles: dict[int, dict],
+    ) -> bool:
+        """Keep one wanted message's values; True where decoding stops here."""
+        if compressed and "timestamp" in WANTED_FIELDS[name]:
             singles[position] = values
         messages = self.found.messages[name]
         messages.append(values)
@@ -283,7 +419,12 @@ class _Walker:
     # --- compressed timestamps ---------------------------------------------------------
 
     def _compressed_timestamps(
-        self, runs: list[tuple[Definition, int, int]], singles: dict[int, dict]
+        self,
+        offsets: np.ndarray,
+        headers: np.ndarray,
+        def_index: np.ndarray,
+        is_record: np.ndarray,
+        singles: dict[int, dict],
     ) -> None:
         """Resolve the compressed-timestamp headers of one part (FIT protocol).
 
@@ -293,22 +434,16 @@ class _Walker:
         full timestamps the steps depend only on consecutive offsets, so the
         whole part is resolved with cumulative sums.
         """
-        if not runs:
-            return
-        definitions = [definition for definition, _, _ in runs]
-        offsets, run_of = _message_offsets(
-            [(position, count, definition.size) for definition, position, count in runs]
-        )
-        headers = self.buf[offsets]
         compressed = np.flatnonzero(headers & 0x80)
         if compressed.size == 0:
             return
         reset = np.zeros(offsets.size, dtype=bool)
         value = np.zeros(offsets.size, dtype=np.int64)
-        run_definition = np.array([id(definition) for definition in definitions])
-        for definition in {id(d): d for d in definitions if d.timestamp is not None}.values():
-            chosen = run_definition[run_of] == id(definition)
-            assert definition.timestamp is not None
+        for index in np.unique(def_index).tolist():
+            definition = self.definitions[index]
+            if definition.timestamp is None:
+                continue
+            chosen = def_index == index
             raw = self._gather(offsets[chosen], definition, definition.timestamp)
             reset[chosen] = raw != definition.timestamp.base.invalid
             value[chosen] = raw
@@ -324,11 +459,11 @@ class _Walker:
         timestamps = base + total - (total - step)[first][group]
 
         at = offsets[compressed]
-        is_record = np.array([d.name == "record" for d in definitions])[run_of[compressed]]
-        if is_record.any():
-            self.timestamp_overrides.append((at[is_record], timestamps[is_record]))
+        of_record = is_record[def_index[compressed]]
+        if of_record.any():
+            self.timestamp_overrides.append((at[of_record], timestamps[of_record]))
         for position, timestamp in zip(
-            at[~is_record].tolist(), timestamps[~is_record].tolist(), strict=True
+            at[~of_record].tolist(), timestamps[~of_record].tolist(), strict=True
         ):
             values = singles.get(position)
             if values is not None:
@@ -337,38 +472,36 @@ class _Walker:
     # --- records -----------------------------------------------------------------------
 
     def _records(self) -> RecordColumns:
-        """Every record's wanted fields as columns, in file order."""
-        if not self.record_runs:
+        """Every record's wanted fields as columns, in file order.
+
+        Each field is gathered for all the records of a definition at once.
+        """
+        if not self.record_parts:
             return RecordColumns.empty()
-        spans: dict[int, list[tuple[int, int, int]]] = {}
-        by_id: dict[int, Definition] = {}
-        for definition, position, count in self.record_runs:
-            by_id[id(definition)] = definition
-            spans.setdefault(id(definition), []).append((position, count, definition.size))
-        all_offsets = []
-        all_columns = []
-        for key, definition in by_id.items():
-            offsets, _ = _message_offsets(spans[key])
-            if definition.record_plan is None:
-                definition.record_plan = record_sources(definition, _RECORD_WANTED)
-            plan = definition.record_plan
-            all_offsets.append(offsets)
-            all_columns.append(
-                {name: self._column(offsets, definition, plan.get(name)) for name in RECORD_FIELDS}
-            )
-        if len(all_offsets) == 1:
-            offsets, columns = all_offsets[0], all_columns[0]
+        if len(self.record_parts) == 1:
+            offsets, def_index = self.record_parts[0]
         else:
-            offsets = np.concatenate(all_offsets)
-            order = np.argsort(offsets, kind="stable")
-            offsets = offsets[order]
-            columns = {
-                name: np.concatenate([part[name] for part in all_columns])[order]
-                for name in RECORD_FIELDS
-            }
+            offsets = np.concatenate([part[0] for part in self.record_parts])
+            def_index = np.concatenate([part[1] for part in self.record_parts])
+        used = np.unique(def_index).tolist()
+        if len(used) == 1:
+            columns = self._columns(offsets, *self._planned(used[0]))
+        else:
+            columns = {name: np.full(offsets.size, np.nan) for name in RECORD_FIELDS}
+            for index in used:
+                chosen = def_index == index
+                for name, values in self._columns(offsets[chosen], *self._planned(index)).items():
+                    columns[name][chosen] = values
         for at, timestamps in self.timestamp_overrides:
             columns["timestamp"][np.searchsorted(offsets, at)] = timestamps
         return RecordColumns(columns)
+
+    def _planned(self, index: int) -> tuple[Definition, dict[str, Source]]:
+        """The definition at ``index`` and its planned record columns."""
+        definition = self.definitions[index]
+        if definition.record_plan is None:
+            definition.record_plan = record_sources(definition, _RECORD_WANTED)
+        return definition, definition.record_plan
 
     def _gather(self, offsets: np.ndarray, definition: Definition, field: FieldDef) -> np.ndarray:
         """One field's raw values in the messages at ``offsets``, in its declared type."""
@@ -379,25 +512,49 @@ class _Walker:
         index = offsets[:, np.newaxis] + np.arange(start, start + field.size)
         return self.buf[index].view(dtype).reshape(-1)
 
-    def _column(
-        self, offsets: np.ndarray, definition: Definition, source: Source | None
-    ) -> np.ndarray:
-        """One record column [profile units] from its source; NaN where invalid or absent."""
-        if source is None:
-            return np.full(offsets.size, np.nan)
-        base = source.field_def.base
-        raw = self._gather(offsets, definition, source.field_def)
-        valid = raw != base.invalid if base.is_integer else ~np.isnan(raw)
-        if source.bits is not None and base.is_integer:
-            wide = raw.astype(np.uint64 if raw.dtype.kind == "u" else np.int64)
-            raw = (wide >> source.bit_offset) & ((1 << source.bits) - 1)
-        values = raw.astype(np.float64)
-        if source.scale:
-            values = values / source.scale
-        if source.offset:
-            values = values - source.offset
-        values[~(valid & np.isfinite(values))] = np.nan
-        return values
+    def _columns(
+        self, offsets: np.ndarray, definition: Definition, plan: dict[str, Source]
+    ) -> dict[str, np.ndarray]:
+        """The record columns [profile units] of the messages at ``offsets``, all of one definition.
+
+        The messages' bytes are copied once into a table (one row per message,
+        taken from a sliding window over the file's bytes, so one index per
+        message), read through a structured dtype of the fields the columns
+        come from. NaN where a value is invalid or its field absent.
+        """
+        if not plan:
+            return {name: np.full(offsets.size, np.nan) for name in RECORD_FIELDS}
+        fields = {source.field_def.offset: source.field_def for source in plan.values()}
+        layout = np.dtype(
+            {
+                "names": [f"at{offset}" for offset in fields],
+                "formats": [definition.endian + field.base.fmt for field in fields.values()],
+                "offsets": list(fields),
+                "itemsize": definition.size - 1,
+            }
+        )
+        window = np.lib.stride_tricks.sliding_window_view(self.buf, definition.size - 1)
+        table = window[offsets + 1].view(layout)[:, 0]
+        return {name: _column(table, plan.get(name)) for name in RECORD_FIELDS}
+
+
+def _column(table: np.ndarray, source: Source | None) -> np.ndarray:
+    """One record column [profile units] from the records' ``table`` (see ``_columns``)."""
+    if source is None:
+        return np.full(len(table), np.nan)
+    base = source.field_def.base
+    raw = table[f"at{source.field_def.offset}"]
+    valid = raw != base.invalid if base.is_integer else ~np.isnan(raw)
+    if source.bits is not None and base.is_integer:
+        wide = raw.astype(np.uint64 if raw.dtype.kind == "u" else np.int64)
+        raw = (wide >> (source.bit_offset or 0)) & ((1 << source.bits) - 1)
+    values = raw.astype(np.float64)
+    if source.scale:
+        values = values / source.scale
+    if source.offset:
+        values = values - source.offset
+    values[~(valid & np.isfinite(values))] = np.nan
+    return values
 
 
 @functools.lru_cache(maxsize=512)
@@ -456,14 +613,3 @@ def _first_raw(definition: Definition, raws: list, num: int) -> object:
         if field_def.num == num:
             return raw
     return None
-
-
-def _message_offsets(spans: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of every message of runs ``(first position, count, size)``, and each one's run."""
-    starts = np.array([span[0] for span in spans], dtype=np.int64)
-    counts = np.array([span[1] for span in spans], dtype=np.int64)
-    sizes = np.array([span[2] for span in spans], dtype=np.int64)
-    run_of = np.repeat(np.arange(len(spans)), counts)
-    first_index = np.cumsum(counts) - counts
-    within = np.arange(int(counts.sum())) - first_index[run_of]
-    return starts[run_of] + sizes[run_of] * within, run_of

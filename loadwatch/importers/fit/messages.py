@@ -34,10 +34,11 @@ Where fitparse gives up on a file, this module decides what went wrong:
 A chained file that repeats a whole FIT part byte for byte is read once.
 Nothing here prints; decoder warnings are captured and dropped.
 
-Before all this, a clean file (whole, every checksum right, nothing odd) is
-read by the fast decoder (:mod:`loadwatch.importers.fit.fast`) with the same
-values, 50 to 500 times faster (about 100 times for a typical watch file);
-every other file takes the path above. ``decoder="reference"`` skips the fast
+Before all this, a clean file (whole, every checksum right, nothing odd; COROS
+files' misaligned fields included where their message is not read) is read by
+the fast decoder (:mod:`loadwatch.importers.fit.fast`) with the same results,
+about 100 times faster than fitparse for a real-shaped watch file; every other
+file takes the path above. ``decoder="reference"`` skips the fast
 decoder.
 
 Records are kept as columns (:class:`RecordColumns`), whichever decoder read

@@ -43,6 +43,8 @@ FIT_EPOCH_NAIVE = datetime(1989, 12, 31)
 RELATIVE_TIME_LIMIT = 0x10000000
 #: Field number of ``timestamp`` in every message (FIT protocol).
 TIMESTAMP_FIELD = fitparse.profile.FIELD_TYPE_TIMESTAMP.def_num
+#: ``developer_data_id`` and ``field_description``: they describe developer fields.
+DEVELOPER_MESSAGES = frozenset({206, 207})
 #: Field types that fitparse turns into ``datetime``: they must be plain integers.
 DATE_TYPES = frozenset({"date_time", "local_date_time"})
 #: Field types whose conversion by fitparse can fail on odd values: such
@@ -131,6 +133,9 @@ class Definition:
     timestamp: FieldDef | None = None
     #: Decode every message in full: fitparse's conversion of a field may fail.
     checked: bool = False
+    #: A field's size is not a multiple of its type (fitparse refuses the file, fitdecode
+    #: reads it): only in messages that are not read (see :func:`check_field`).
+    misaligned: bool = False
     #: Developer fields: field number, size, developer data index.
     dev_fields: list[tuple[int, int, int]] = field(default_factory=list)
     #: Decode its messages one by one (wanted messages other than records, developer
@@ -138,6 +143,9 @@ class Definition:
     one_by_one: bool = False
     #: Planned record columns (see :func:`record_sources`), made on first use.
     record_plan: dict[str, Source] | None = field(default=None, repr=False)
+    #: Byte ranges of a data message that its wanted values depend on (see
+    #: :func:`value_ranges`), made on first use.
+    value_ranges: tuple[tuple[int, int], ...] | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str | None:
@@ -154,7 +162,9 @@ def check_field(definition: Definition, field_def: FieldDef, wanted: frozenset[s
     Raises
     ------
     NotVouched
-        A size of 0 or not a multiple of the base type (fitparse raises), a date
+        A size of 0, or not a multiple of the base type (fitparse raises) in a
+        message that is read or in a timestamp (an unread message's misaligned
+        field is let through and marks the definition ``misaligned``), a date
         that is not a plain integer of at most 4 bytes (fitparse's conversion
         fails on arrays, text and huge values), a ``timestamp`` that is not a
         plain integer (compressed timestamps add to it), accumulated components
@@ -162,8 +172,16 @@ def check_field(definition: Definition, field_def: FieldDef, wanted: frozenset[s
         make a wanted field.
     """
     base = field_def.base
-    if field_def.size == 0 or field_def.size % base.size:
+    if field_def.size == 0:
         raise NotVouched
+    if field_def.size % base.size:
+        # fitparse refuses the file; the reference path's fitdecode reads the field as
+        # bytes. Not wanted, it changes nothing that is read: vouched for, where the
+        # message is not read at all and the field is no timestamp (COROS events).
+        if wanted or field_def.num == TIMESTAMP_FIELD or definition.mesg_num in DEVELOPER_MESSAGES:
+            raise NotVouched
+        definition.misaligned = True
+        return
     plain_integer = base.is_integer and field_def.size == base.size
     if field_def.num == TIMESTAMP_FIELD and not (plain_integer and base.size <= 4):
         raise NotVouched
@@ -303,6 +321,42 @@ def decode_values(
             value = _scale_offset(profile, _render(profile, raw))
             values[profile.name] = process_type(profile.type.name, value)
     return values
+
+
+def value_ranges(definition: Definition, wanted: frozenset[str]) -> tuple[tuple[int, int], ...]:
+    """The byte ranges (after the header) that :func:`decode_values` reads for ``wanted``.
+
+    Two data messages of one definition whose bytes agree in these ranges give
+    the same values (e.g. the ``device_info`` a watch repeats with a new
+    ``timestamp``). Kept: every field whose name is wanted or that has
+    subfields or components, and the fields that select their subfields.
+    """
+    fields = definition.fields
+    kept: set[int] = set()
+    references: set[int] = set()
+    for position, field_def in enumerate(fields):
+        profile = field_def.profile
+        if profile is None:
+            continue
+        if not (profile.name in wanted or profile.subfields or profile.components):
+            continue
+        kept.add(position)
+        variants = [profile, *(profile.subfields or ())]
+        for variant in variants:
+            for component in variant.components or ():
+                target = definition.mesg_type.fields.get(component.def_num)
+                if target is not None:
+                    variants.append(target)
+        for variant in variants:
+            for subfield in getattr(variant, "subfields", None) or ():
+                references.update(reference.def_num for reference in subfield.ref_fields)
+    kept.update(
+        position for position, field_def in enumerate(fields) if field_def.num in references
+    )
+    return tuple(
+        (fields[position].offset, fields[position].offset + fields[position].size)
+        for position in sorted(kept)
+    )
 
 
 @dataclass(frozen=True, slots=True)

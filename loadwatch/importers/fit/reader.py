@@ -491,7 +491,9 @@ class _SessionBuilder:
         single: bool,
     ) -> Activity:
         session = self.sessions[index]
-        values = self.records.values.take(record_index)
+        values = self.records.values
+        if not single:  # a single session holds every record, in order (see _group)
+            values = values.take(record_index)
         sport_message = self._sport_message(index)
         sport, sub_sport = _sport_pair(
             _first_given(session.get("sport"), sport_message.get("sport")),
