@@ -10,6 +10,7 @@ The public API (the CLI calls exactly these)::
     findings.at_least("caution").between(since=date(2026, 3, 1))   # the CLI's filters
     lw.findings_frame(findings)                     # ... as a DataFrame
     lw.plan(result)                                 # what the next run and week can hold
+    lw.daily_load(result)                           # every day, rolling 7- and 28-day sums
     records = lw.read_records("run.fit")            # per-record stream of one file
     lw.write_report(result, "report.html")          # the HTML report
     timeline.loadwatch.weekly()                     # the same, as a DataFrame accessor
@@ -19,7 +20,7 @@ also take a path (imported first) or a timeline from an import.
 """
 
 from loadwatch import accessor  # noqa: F401  (registers DataFrame.loadwatch)
-from loadwatch.api import shoe_records, shoe_table, summary_text, write_report
+from loadwatch.api import daily_load, shoe_records, shoe_table, summary_text, write_report
 from loadwatch.errors import (
     ActivityFileError,
     CorruptFileError,
@@ -81,6 +82,7 @@ __all__ = [
     "activity_records",
     "alarms",
     "check",
+    "daily_load",
     "evaluate",
     "finding_records",
     "findings_frame",

@@ -10,6 +10,8 @@ every DataFrame; it works on an activity timeline
     timeline = result.timeline
     timeline.loadwatch.weekly()                  # = lw.weekly_load(result)
     timeline.loadwatch.findings()                # = lw.findings_frame(lw.check(result))
+    timeline.loadwatch.plan()                    # = lw.plan(result)
+    timeline.loadwatch.daily_load()              # = lw.daily_load(result)
     timeline.loadwatch.plot_weekly(athlete="Ann Lee")
 
     ann = timeline[timeline["athlete"] == "Ann Lee"]
@@ -22,8 +24,9 @@ timeline that lost it (read back from a file, or built by hand).
 
 What the timeline alone cannot give: ``fast_km`` needs the laps and speed
 streams of the import, so without its import the weekly ``fast_km`` is NaN
-(not computed), the ``speedwork-increase`` rule cannot fire, and the shoe
-rules (which read ``loadwatch.toml`` and the athlete's folder) are not run; a
+(not computed), the ``speedwork-increase`` rule cannot fire, the plan's
+``fast_km_max`` is found without laps or speed streams, and the shoe rules
+(which read ``loadwatch.toml`` and the athlete's folder) are not run; a
 :class:`UserWarning` says so (and says when the import is named but gone). Pass
 ``result=`` (the :class:`~loadwatch.timeline.build.ImportResult` the timeline
 came from, or a superset) and the numbers are exactly the CLI's.
@@ -37,12 +40,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from loadwatch.findings.check import check, evaluate, findings_frame, weekly_load
+from loadwatch.findings.check import plan as plan_ahead
 from loadwatch.findings.collection import Findings
+from loadwatch.load.daily import daily_table
+from loadwatch.load.plan import plan_table
 from loadwatch.load.weekly import WeekStart, weekly_table
 from loadwatch.rules.ruleset import RuleSet, load_rules
 from loadwatch.schema import TIMELINE
@@ -253,6 +260,78 @@ class TimelineAccessor:
         """
         found = self._check(week_start, result, rules)
         return findings_frame(found if notes else found.without_notes())
+
+    def plan(
+        self,
+        as_of: date | None = None,
+        *,
+        week_start: WeekStart | None = None,
+        result: ImportResult | None = None,
+        rules: RuleSet | None = None,
+    ) -> pd.DataFrame:
+        """The plan ahead, one row per athlete (:func:`loadwatch.plan`).
+
+        Parameters
+        ----------
+        as_of
+            The last local day whose activities count; by default the day of the
+            latest activity of these rows.
+        week_start
+            See :meth:`weekly`.
+        result
+            The import these rows came from: with it the plan is exactly
+            :func:`loadwatch.plan`'s (``fast_km_max`` from its laps and speed
+            streams); without it the fast running is found without them and a
+            :class:`UserWarning` says so.
+        rules
+            A rule set; the packaged one by default.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :data:`loadwatch.schema.PLAN`
+            (:func:`loadwatch.load.plan.plan_table`).
+        """
+        rules = rules or load_rules()
+        named, result = self._origin(result)
+        if result is not None:
+            return plan_ahead(self._result(result, week_start), as_of, rules=rules)
+        _no_context_warning(named, stacklevel=3)
+        return plan_table(
+            self._obj,
+            as_of=as_of,
+            week_start=self.week_starts(week_start),
+            units=self.units(),
+            rules=rules,
+        )
+
+    def daily_load(
+        self,
+        as_of: date | None = None,
+        *,
+        since: date | None = None,
+        rules: RuleSet | None = None,
+    ) -> pd.DataFrame:
+        """Daily running load with rolling 7- and 28-day sums (:func:`loadwatch.daily_load`).
+
+        The timeline alone is enough (no laps or settings are used).
+
+        Parameters
+        ----------
+        as_of
+            The last local day; by default the day of the latest activity of these rows.
+        since
+            Keep the rows from this local day (earlier days still count in the sums).
+        rules
+            A rule set (the long-run-spike window); the packaged one by default.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :data:`loadwatch.schema.DAYS`
+            (:func:`loadwatch.load.daily.daily_table`).
+        """
+        return daily_table(self._obj, as_of=as_of, since=since, rules=rules)
 
     def injuries(self) -> pd.DataFrame:
         """The athletes' ``injuries.csv`` logs.

@@ -7,6 +7,8 @@ or a timeline DataFrame whose import is in memory
 they then call the function of the same name in :mod:`loadwatch.report` or
 :mod:`loadwatch.shoes`, which take the import itself.
 (:func:`loadwatch.check` and :func:`loadwatch.weekly_load` accept the same by themselves.)
+:func:`daily_load` takes the same and needs only the timeline
+(:func:`loadwatch.load.daily.daily_table`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 
+from loadwatch.load.daily import daily_table as _daily_table
 from loadwatch.report.html import write_report as _write_report
 from loadwatch.report.summary import summary_text as _summary_text
 from loadwatch.rules.ruleset import Finding, RuleSet
@@ -27,10 +30,10 @@ from loadwatch.shoes.mileage import shoe_table as _shoe_table
 from loadwatch.timeline.build import ImportResult
 from loadwatch.timeline.source import as_import
 
-__all__ = ["shoe_records", "shoe_table", "summary_text", "write_report"]
+__all__ = ["daily_load", "shoe_records", "shoe_table", "summary_text", "write_report"]
 
 #: What the functions here accept as their first argument.
-Source = ImportResult | str | os.PathLike | pd.DataFrame
+Source: TypeAlias = ImportResult | str | os.PathLike | pd.DataFrame
 
 
 def _result(source: object, caller: str, units: str | None = None) -> ImportResult:
@@ -83,3 +86,40 @@ def shoe_records(table: pd.DataFrame | Source) -> list[dict[str, Any]]:
     if is_table:
         return _shoe_records(table)
     return _shoe_records(_shoe_table(_result(table, "shoe_records")))
+
+
+def daily_load(
+    result: Source,
+    as_of: date | None = None,
+    *,
+    since: date | None = None,
+    rules: RuleSet | None = None,
+) -> pd.DataFrame:
+    """Daily running load with rolling 7- and 28-day sums (``loadwatch days --json``).
+
+    :func:`loadwatch.load.daily.daily_table` of a path, an import or a timeline
+    (the timeline alone is enough: nothing here needs laps or settings).
+
+    Parameters
+    ----------
+    result
+        An import (:func:`loadwatch.import_activities`), a path, or a timeline DataFrame.
+    as_of
+        The last local day (``days --until``): later activities are ignored and every
+        athlete's rows run up to it; by default the day of the latest activity of the
+        whole import (a roster's "today").
+    since
+        Keep the rows from this local day (``days --since``); earlier days still count
+        in the rolling sums.
+    rules
+        A rule set (the long-run-spike window); the packaged ``rules.toml`` by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per athlete and local day, rest days as zeros, with the columns of
+        :data:`loadwatch.schema.DAYS` (km, s, m).
+    """
+    source = as_import(result, "daily_load", timeline_ok=True)
+    timeline = source if isinstance(source, pd.DataFrame) else source.timeline
+    return _daily_table(timeline, as_of=as_of, since=since, rules=rules)

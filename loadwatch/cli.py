@@ -29,9 +29,11 @@ import click
 from loadwatch.cli_guard import Day, GuardedGroup, capped_jobs
 from loadwatch.cli_guard import echo as _echo
 from loadwatch.findings.check import check as check_findings
+from loadwatch.findings.check import open_findings, weekly_load
 from loadwatch.findings.check import plan as plan_ahead
-from loadwatch.findings.check import weekly_load
+from loadwatch.findings.collection import OPEN_DAYS
 from loadwatch.findings.table import FINDING_FIELDS, finding_records
+from loadwatch.load.daily import DAY_FIELDS, RECENT_DAYS, daily_records, daily_table, daily_text
 from loadwatch.load.plan import PLAN_FIELDS, plan_records, plan_text
 from loadwatch.report.output_files import check_report_path
 from loadwatch.report.publish import publish
@@ -350,21 +352,36 @@ def weeks(selection: Selection, fmt: str | None) -> None:
     help="Exit with code 3 when a finding of this severity or worse is present.",
 )
 @click.option("--notes/--no-notes", default=True, help="Include notes (heat, cross-training).")
-def check(selection: Selection, fmt: str | None, fail_on: str | None, notes: bool) -> None:
-    """Too much, too soon: every rule that fired, with its numbers and source.
+@click.option(
+    "--open",
+    "open_only",
+    is_flag=True,
+    help=f"Only what the report calls open: the warnings of the last {OPEN_DAYS} days to "
+    "--until (else the latest activity); --fail-on then judges only these.",
+)
+def check(
+    selection: Selection, fmt: str | None, fail_on: str | None, notes: bool, open_only: bool
+) -> None:
+    """Too much, too soon: every rule that fired, with its numbers and advice.
 
     Each finding names the rule, the severity (caution or high; notes are
-    context), the date, the value and threshold, what to do next week, the
-    published source and how strong its evidence is.
+    context), the date, a line of numbers (value and threshold) and a line of
+    advice with a number; the rule's evidence and source follow once per rule.
+    The acute:chronic ratio is context: shown beside the warning of its week,
+    never counted as a warning (nor by --fail-on). Without --open the whole
+    history is listed.
 
     Example:
 
-        loadwatch check sample_data/ --json --fail-on high
+        loadwatch check sample_data/ --open --fail-on high
     """
     result = _import(selection)
-    findings = check_findings(result, since=selection.since, until=selection.until, notes=notes)
+    if open_only:
+        findings = open_findings(result, as_of=selection.until).between(selection.since, None)
+    else:
+        findings = check_findings(result, since=selection.since, until=selection.until, notes=notes)
     records = finding_records(findings)
-    _emit(records, FINDING_FIELDS, fmt, lambda: findings_text(records))
+    _emit(records, FINDING_FIELDS, fmt, lambda: findings_text(findings))
     if fail_on is not None and findings.reaches(fail_on):
         sys.exit(3)
 
@@ -453,6 +470,30 @@ def plan(selection: Selection, as_of: Any, fmt: str | None) -> None:
     plans = plan_ahead(result, as_of=day)
     records = plan_records(plans, flat=fmt == "csv")
     _emit(records, PLAN_FIELDS, fmt, lambda: plan_text(records, _units(result)))
+
+
+@main.command()
+@_selection
+@_formats
+def days(selection: Selection, fmt: str | None) -> None:
+    """Daily running load with rolling 7- and 28-day sums, rest days included.
+
+    One row per athlete and local day, from the first activity to --until (else
+    the latest activity; for a roster, of the whole roster): the day's running
+    distance, runs, time and climbing, their sums over the 7 and 28 days ending
+    that day, and the longest run of the long-run-spike window before that day
+    (what a run that day is compared with). The text shows each athlete's last
+    28 days (--since shows more); --json and --csv give every day.
+
+    Example:
+
+        loadwatch days sample_data/ --since 2026-10-01 --csv > days.csv
+    """
+    result = _import(selection)
+    table = daily_table(result.timeline, as_of=selection.until, since=selection.since)
+    records = daily_records(table)
+    recent = None if selection.since else RECENT_DAYS
+    _emit(records, DAY_FIELDS, fmt, lambda: daily_text(records, _units(result), days=recent))
 
 
 def _size(n_bytes: int) -> str:

@@ -100,7 +100,7 @@ class GuardedGroup(click.Group):
                 reason = exc.error.strerror or str(exc.error)
             raise click.ClickException(f"cannot write the output: {reason}") from None
         except click.ClickException as exc:  # a path the user gave may hold escapes
-            exc.message = terminal_safe(exc.message)
+            exc.message = terminal_safe(exc.message)  # type: ignore[misc]  # click's Final
             raise
         except (click.exceptions.Exit, click.Abort):
             raise

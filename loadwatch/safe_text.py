@@ -110,6 +110,22 @@ def one_line(text: str) -> str:
     return terminal_safe(text, keep_newlines=False)
 
 
+def name_cell(value: object, width: int) -> str:
+    """A name in a terminal table column of ``width`` characters: one line
+    (:func:`one_line`), cut with ``…`` where longer, padded with spaces.
+
+    The one helper for every name (athlete, shoe) that goes in a column, so a long
+    name never shifts the columns after it. Missing values (None, NaN) give blanks.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        text = ""
+    else:
+        text = one_line(str(value))
+    if len(text) > width:
+        text = text[: max(width - 1, 0)] + "…"
+    return text.ljust(width)
+
+
 def json_finite(value: Any) -> Any:
     """``value`` with every float NaN or ±infinity (at any depth) replaced by None.
 

@@ -21,7 +21,7 @@ string            text (pandas' string dtype); None where unknown
 datetime_utc      ``datetime64[ns, UTC]``
 datetime_local    naive local wall-clock ``datetime64[ns]``
 date              naive local day (midnight) ``datetime64[ns]``; ISO date in JSON
-list[string]      a list of text per row (object dtype); a JSON array, ``; ``-joined in CSV
+list[string]      a list of text per row (object dtype); a JSON array, joined by ``"; "`` in CSV
 ================  ==========================================================
 """
 
@@ -35,6 +35,7 @@ from typing import Any
 import pyarrow as pa
 
 __all__ = [
+    "DAYS",
     "DTYPES",
     "FINDINGS",
     "LAPS",
@@ -160,7 +161,7 @@ class Table:
 
 
 def text_list(value: str | Iterable[Any] | None) -> list[str]:
-    """A ``list[string]`` cell as a list: ``None``/NaN/``""`` → ``[]``; a ``; ``-joined
+    """A ``list[string]`` cell as a list: ``None``/NaN/``""`` → ``[]``; a ``"; "``-joined
     string (the CSV form, and timelines made before lists) is split."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return []
@@ -364,10 +365,29 @@ FINDINGS = Table(
         _C("value", "float64", "", "What was measured, in unit; null where not finite."),
         _C("threshold", "float64", "", "The limit it was compared with, in unit."),
         _C("unit", "string", "", "Unit of value and threshold (%, km, m, ratio, °C, h, weeks)."),
-        _C("message", "string", "", "Plain words: what happened, why it matters, what to do."),
+        _C(
+            "message",
+            "string",
+            "",
+            "A few hundred characters: a line of numbers (what happened, value, line), then "
+            "the advice.",
+        ),
         _C("source", "string", "", "Published source(s) with DOI."),
         _C("evidence", "string", "", "observational, consensus heuristic or contested."),
         _C("shoe", "string", "", "The pair a shoe rule is about; null for every other rule."),
+        _C(
+            "advice",
+            "string",
+            "",
+            "The next step, with a number in the runner's unit (the end of message).",
+        ),
+        _C(
+            "evidence_note",
+            "string",
+            "",
+            "The rule's sentence on how strong its evidence is (the same for each finding "
+            "of a rule).",
+        ),
     ),
 )
 
@@ -426,6 +446,34 @@ DTYPES["list[limit]"] = pa.list_(
     )
 )
 
+#: The return ramp of a plan (object dtype): a JSON array of ramp weeks; one text each in CSV.
+DTYPES["list[ramp]"] = pa.list_(
+    pa.struct(
+        [
+            ("step", pa.int64()),
+            ("week_start", pa.string()),
+            ("ramp_pct", pa.float64()),
+            ("target_km", pa.float64()),
+            ("limit_km", pa.float64()),
+            ("km_so_far", pa.float64()),
+            ("current", pa.bool_()),
+        ]
+    )
+)
+#: A plan's coverage (object dtype): a JSON object; its ``note`` in CSV.
+DTYPES["coverage"] = pa.struct(
+    [
+        ("runs", pa.int64()),
+        ("listed_without_file", pa.int64()),
+        ("manual_entries", pa.int64()),
+        ("uncounted_run_km", pa.float64()),
+        ("last_activity", pa.string()),
+        ("days_without_activity", pa.int64()),
+        ("complete", pa.bool_()),
+        ("note", pa.string()),
+    ]
+)
+
 #: The plan ahead (``loadwatch plan``; :func:`loadwatch.load.plan.plan_table`).
 PLAN = Table(
     "plan",
@@ -475,7 +523,55 @@ PLAN = Table(
             "",
             "Two or three plain sentences in the runner's unit naming each limit's evidence.",
         ),
+        _C(
+            "return_ramp",
+            "list[ramp]",
+            "",
+            "In a return after a layoff, the ramp as a calendar: step, week_start, ramp_pct, "
+            "target_km, limit_km, km_so_far and current (the week holding as_of plus one day); "
+            "empty otherwise.",
+        ),
+        _C(
+            "coverage",
+            "coverage",
+            "",
+            "What the plan is judged on: runs, listed_without_file, manual_entries, "
+            "uncounted_run_km, last_activity, days_without_activity, complete and note.",
+        ),
     ),
 )
 
 TABLES["plan"] = PLAN
+
+#: Daily running load with rolling sums (``loadwatch days``;
+#: :func:`loadwatch.load.daily.daily_table`).
+DAYS = Table(
+    "days",
+    (
+        _C("athlete", "string", "", "Athlete name."),
+        _C("day", "date", "", "Local calendar day (midnight); rest days are kept as zero days."),
+        _C("distance_km", "float64", "km", "Running distance that day."),
+        _C("runs", "int64", "", "Number of runs that day."),
+        _C("duration_s", "float64", "s", "Running time that day."),
+        _C("ascent_m", "float64", "m", "Climbing on that day's runs (runs whose file records it)."),
+        _C("longest_run_km", "float64", "km", "Longest single run that day; 0 on a rest day."),
+        _C("distance_km_7d", "float64", "km", "Running distance of the 7 days ending that day."),
+        _C("runs_7d", "int64", "", "Runs in the 7 days ending that day."),
+        _C("duration_s_7d", "float64", "s", "Running time of the 7 days ending that day."),
+        _C("ascent_m_7d", "float64", "m", "Climbing on runs of the 7 days ending that day."),
+        _C("distance_km_28d", "float64", "km", "Running distance of the 28 days ending that day."),
+        _C("runs_28d", "int64", "", "Runs in the 28 days ending that day."),
+        _C("duration_s_28d", "float64", "s", "Running time of the 28 days ending that day."),
+        _C("ascent_m_28d", "float64", "m", "Climbing on runs of the 28 days ending that day."),
+        _C(
+            "longest_run_km_window",
+            "float64",
+            "km",
+            "Longest single run of the long-run-spike window before that day (the rule's "
+            "window_days days up to the day before): what a run that day is compared with; "
+            "NaN on the first day of the records.",
+        ),
+    ),
+)
+
+TABLES["days"] = DAYS

@@ -78,6 +78,20 @@ def distance_text(
     return f"{km_to(value_km, unit):{comma}.{digits}f} {unit_name(unit)}"
 
 
+def limit_text(value_km: float | None, unit: str, digits: int = 1) -> str:
+    """A limit ("up to …") as text: rounded *down* in the runner's unit.
+
+    ``17.05 km`` reads ``17.0 km`` (never ``17.1 km``), so a runner who keeps to
+    the number shown keeps to the limit itself. ``-`` for a missing value.
+    """
+    if _missing(value_km):
+        return "-"
+    assert value_km is not None
+    step = 10.0**digits
+    shown = math.floor(km_to(value_km, unit) * step + 1e-9) / step
+    return f"{shown:.{digits}f} {unit_name(unit)}"
+
+
 def unit_word(unit: str) -> str:
     """The unit as a word: ``"kilometre"`` or ``"mile"``."""
     return "mile" if unit == "mi" else "kilometre"

@@ -176,7 +176,7 @@ def test_check_text_names_rule_numbers_source_and_red_flags() -> None:
     assert result.exit_code == 0
     text = result.stdout
     assert "HIGH" in text and "weekly-increase (contested)" in text
-    assert "up to 13.2 km keeps within +10%" in text
+    assert "the caution line was 13.2 km (+10%)" in text
     assert "Source: Frandsen JSB et al." in text
     assert "Not medical advice" in text and "swelling" in text
 

@@ -21,8 +21,10 @@ from click.testing import CliRunner
 import loadwatch as lw
 from loadwatch.cli import main
 from loadwatch.load.plan import plan_records
+from loadwatch.rules.ruleset import load_rules
 from loadwatch.schema import PLAN
 from loadwatch.synthetic import Athlete, PlannedRun, build_weeks, write_athlete
+from loadwatch.units import limit_text
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 FAST = {"record_interval_s": 60.0}
@@ -133,8 +135,35 @@ def test_text_is_a_short_block_per_athlete(roster: Path) -> None:
     blocks = text.strip().split("\n\n")
     assert [b.split(":")[0] for b in blocks] == ["Ann Lee", "Ben Okafor", "Cleo Park"]
     assert "phase: return-from-layoff" in blocks[1]
-    assert "next run   up to 11.55 km" in blocks[0]
+    plans = {p["athlete"]: p for p in json.loads(invoke(str(roster), "--json").stdout)}
+    assert f"next run   up to {limit_text(plans['Ann Lee']['run_km_max'], 'km')}" in blocks[0]
     assert all("not a guarantee" in b for b in blocks)
+
+
+def test_text_shows_bens_return_ramp_as_a_calendar_and_what_each_plan_is_judged_on(
+    roster: Path,
+) -> None:
+    plans = plans_by_athlete(str(roster))
+    blocks = invoke(str(roster)).stdout.strip().split("\n\n")
+    ben_block = blocks[1]
+    ramp = plans["Ben Okafor"]["return_ramp"]
+    shares = load_rules()["return-from-layoff"].param("ramp_pct")
+    # 40 km a week before the break: the ramp's targets are the rule's shares of it.
+    assert [step["target_km"] for step in ramp] == pytest.approx(
+        [share / 100 * 40.0 for share in shares], abs=0.05
+    )
+    assert ramp[0]["week_start"] == "2026-05-04" and ramp[0]["current"]  # tomorrow
+    lines = ben_block.splitlines()
+    start = lines.index("  return ramp (7-day weeks from the first run back):") + 1
+    calendar = lines[start : start + len(shares)]
+    assert len(calendar) == len(shares)
+    assert calendar[0].startswith("  > week 1 from 2026-05-04")
+    assert all(line.startswith("    week ") for line in calendar[1:])
+    assert " mi (50%)" in calendar[0]  # Ben's unit
+    for block, name in zip(blocks, ["Ann Lee", "Ben Okafor", "Cleo Park"], strict=True):
+        runs = plans[name]["coverage"]["runs"]
+        assert f"  coverage   judged on {runs} runs" in block
+    assert plans["Ann Lee"]["return_ramp"] == []
 
 
 def test_a_bad_as_of_is_a_usage_error(roster: Path) -> None:

@@ -14,7 +14,15 @@ id, severity bands, published source and evidence label; the arithmetic is in
 Severities: ``caution`` and ``high`` are alarms; ``note`` is context (runs in
 the heat, cross-training, beginner advice, and an acute:chronic ratio in a
 week no other rule flagged). Notes are in the same list, so a report can show
-them beside their week; filter with :func:`alarms`.
+them beside their week; filter with :func:`alarms`. ``acute-chronic`` is context
+even as a caution: shown beside the warning of its week, never counted as a warning
+(:meth:`Findings.warnings`, ``check --fail-on``).
+
+Each finding's ``message`` is a line of numbers followed by its ``advice`` (the
+next step, with a number in the runner's unit); the rule's evidence sentence is
+its own field, ``evidence_note``. In a coach's roster (more than one athlete) the
+messages name the athlete instead of saying "you". :func:`open_findings` is what
+the report calls open (``check --open``).
 
 Rule ids (a public contract): ``weekly-increase``, ``long-run-spike``,
 ``acute-chronic``, ``hill-increase``, ``speedwork-increase``,
@@ -33,7 +41,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from loadwatch.findings.collection import Findings
+from loadwatch.findings.collection import OPEN_DAYS, Findings
 from loadwatch.findings.table import FINDING_FIELDS
 from loadwatch.load import acwr, hills, layoff, long_run, notes, speedwork, weekly_increase
 from loadwatch.load.plan import plan_table
@@ -57,12 +65,25 @@ __all__ = [
     "FINDING_COLUMNS",
     "Findings",
     "alarms",
+    "athlete_names",
     "check",
     "evaluate",
     "findings_frame",
+    "import_until",
+    "open_findings",
     "plan",
     "weekly_load",
 ]
+
+
+def athlete_names(result: ImportResult) -> list[str]:
+    """The athletes of an import: those the import found (or has settings for), then any
+    other name in the timeline. More than one is a coach's roster."""
+    names = list(result.report.athletes) or list(result.settings)
+    for name in result.timeline["athlete"].dropna().unique():
+        if name not in names:
+            names.append(str(name))
+    return names
 
 
 def _week_starts_of(result: ImportResult) -> dict[str, str]:
@@ -149,6 +170,7 @@ def evaluate(
     week_start: WeekStart = "monday",
     rules: RuleSet | None = None,
     units: Units = "km",
+    roster: bool | None = None,
 ) -> list[Finding]:
     """Every finding for a timeline: alarms and notes, sorted by athlete and date.
 
@@ -169,6 +191,9 @@ def evaluate(
         ``"km"``/``"mi"`` for everyone, or athlete → unit: the distances and paces
         in the messages (:mod:`loadwatch.units`). ``value`` and ``threshold`` stay
         in each rule's unit (km, %, m ...) whatever the athlete's.
+    roster
+        True for a coach's roster: messages name the athlete instead of saying
+        "you". By default, True when ``timeline`` holds more than one athlete.
 
     Returns
     -------
@@ -176,16 +201,20 @@ def evaluate(
         Sorted by athlete, date, then severity (high first) and rule.
     """
     rules = rules or load_rules()
+    if roster is None:
+        roster = timeline["athlete"].nunique() > 1
     weeks, speeds = _weeks(timeline, laps, profiles, week_start, rules)
     returns = layoff.layoffs(timeline, rules[layoff.RULE_ID])
 
     findings: list[Finding] = []
     skip = layoff.in_return(weeks, returns)
-    findings += weekly_increase.evaluate(weeks, rules, skip=skip, units=units)
-    findings += long_run.evaluate(timeline, rules, week_start=week_start, units=units)
-    findings += hills.evaluate(timeline, rules, week_start=week_start, units=units)
-    findings += speedwork.evaluate(weeks, rules, speeds, units=units)
-    findings += layoff.evaluate(timeline, rules, week_start=week_start, units=units)
+    findings += weekly_increase.evaluate(weeks, rules, skip=skip, units=units, roster=roster)
+    findings += long_run.evaluate(
+        timeline, rules, week_start=week_start, units=units, roster=roster
+    )
+    findings += hills.evaluate(timeline, rules, week_start=week_start, units=units, roster=roster)
+    findings += speedwork.evaluate(weeks, rules, speeds, units=units, roster=roster)
+    findings += layoff.evaluate(timeline, rules, week_start=week_start, units=units, roster=roster)
     flagged = {(f.athlete, f.week_start) for f in findings if f.is_alarm}
     findings += acwr.evaluate(
         timeline,
@@ -194,10 +223,11 @@ def evaluate(
         flagged_weeks=flagged,
         layoffs=returns,
         units=units,
+        roster=roster,
     )
     findings += notes.heat_notes(timeline, rules, week_start=week_start)
     findings += notes.cross_training_notes(timeline, rules, week_start=week_start)
-    findings += notes.beginner_notes(timeline, rules, week_start=week_start)
+    findings += notes.beginner_notes(timeline, rules, week_start=week_start, roster=roster)
     return _ordered(findings)
 
 
@@ -213,7 +243,7 @@ def check(
     since: date | None = None,
     until: date | None = None,
     notes: bool = True,
-    units: Units | None = None,
+    units: str | None = None,
 ) -> Findings:
     """Every finding for an import (:func:`loadwatch.import_activities`).
 
@@ -255,6 +285,7 @@ def check(
                 week_start=_from_attrs(source, "week_start", ("monday", "sunday")),
                 rules=rules,
                 units=units or _from_attrs(source, "units", ("km", "mi")),
+                roster=source["athlete"].nunique() > 1,
             )
         )
     else:
@@ -265,6 +296,7 @@ def check(
             week_start=_week_starts_of(source),
             rules=rules,
             units=_units_of(source),
+            roster=len(athlete_names(source)) > 1,
         )
         found = _ordered([*findings, *shoe_findings(source, rules)])
     found = found.between(since, until)
@@ -276,7 +308,7 @@ def plan(
     as_of: date | None = None,
     *,
     rules: RuleSet | None = None,
-    units: Units | None = None,
+    units: str | None = None,
 ) -> pd.DataFrame:
     """The plan ahead, one row per athlete (:func:`loadwatch.load.plan.plan_table`).
 
@@ -318,6 +350,61 @@ def plan(
         units=_units_of(source),
         rules=rules,
     )
+
+
+def import_until(result: ImportResult, as_of: date) -> ImportResult:
+    """The import as it stood at the end of the local day ``as_of``: later activities
+    (and their laps and speed profiles) are left out."""
+    keep = result.timeline["start_local"] < pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    timeline = result.timeline[keep].reset_index(drop=True)
+    ids = set(timeline["activity_id"])
+    laps = result.laps[result.laps["activity_id"].isin(ids)].reset_index(drop=True)
+    profiles = {key: value for key, value in result.profiles.items() if key in ids}
+    return ImportResult(timeline, laps, result.report, result.settings, profiles, result.exports)
+
+
+def last_activity_day(timeline: pd.DataFrame) -> date | None:
+    """The local day of the latest activity (a report's default date); None if none."""
+    if timeline.empty or timeline["start_local"].isna().all():
+        return None
+    return pd.Timestamp(timeline["start_local"].max()).date()
+
+
+def open_findings(
+    result: ImportResult | str | os.PathLike,
+    as_of: date | None = None,
+    rules: RuleSet | None = None,
+    *,
+    days: int = OPEN_DAYS,
+    units: str | None = None,
+) -> Findings:
+    """What the report calls open (``loadwatch check --open``).
+
+    The import as it stood on ``as_of`` (:func:`import_until`; by default the day of
+    its latest activity, like ``loadwatch report``) is checked, and
+    :meth:`~loadwatch.findings.collection.Findings.open` keeps the warnings of the
+    last ``days`` days (and the context finding of their weeks).
+
+    Parameters
+    ----------
+    result
+        An import or a path to import.
+    as_of
+        The report date (local day).
+    rules
+        A rule set; the packaged ``rules.toml`` by default.
+    days
+        The open window [days].
+    units
+        ``"km"``/``"mi"``: every athlete's units, like ``--units``.
+    """
+    source = as_import(result, "open_findings", units=units)
+    assert isinstance(source, ImportResult)
+    last = last_activity_day(source.timeline)
+    if as_of is not None and last is not None and as_of < last:
+        source = import_until(source, as_of)
+    as_of = as_of or last
+    return check(source, rules).open(as_of, days)
 
 
 def alarms(findings: Iterable[Finding]) -> list[Finding]:

@@ -238,7 +238,7 @@ def _open_zip(handle: IO[bytes] | Path, source: str, budget: _Budget) -> Iterato
                 source, f"damaged or incomplete zip archive ({exc}); download it again"
             ) from exc
         except NotARegularFileError as exc:
-            raise SpecialFileError(source, exc.strerror) from exc
+            raise SpecialFileError(source, exc.strerror or str(exc)) from exc
         except OSError as exc:
             raise UnsupportedFileError(source, f"cannot be read: {exc.strerror or exc}") from exc
         count = len(archive.infolist())

@@ -306,7 +306,7 @@ def read_file_data(path: Path, source: str | None = None) -> FileData:
         # At most MAX_FILE_BYTES + 1 bytes, also for a file that grows while read.
         raw = read_regular_bytes(path, MAX_FILE_BYTES)
     except NotARegularFileError as exc:  # swapped for a FIFO since the check
-        raise SpecialFileError(source, exc.strerror) from exc
+        raise SpecialFileError(source, exc.strerror or str(exc)) from exc
     except FileTooLargeError as exc:  # a file that grew while read
         raise UnsafeFileError(
             source, f"larger than the {MAX_FILE_BYTES // 1024**2} MB limit"

@@ -38,7 +38,7 @@ from typing import Any
 
 import pandas as pd
 
-from loadwatch.load.common import as_date
+from loadwatch.load.common import YOU, Voice, as_date
 from loadwatch.load.weekly import WeekStart, week_starts
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 from loadwatch.units import Units, distance_text, unit_of
@@ -114,25 +114,32 @@ def acute_chronic(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return daily
 
 
-def _message(row: Any, rule: Rule, severity: str, unit: str = "km") -> str:
+def _message(
+    row: Any, rule: Rule, severity: str, unit: str = "km", voice: Voice = YOU
+) -> tuple[str, str]:
+    """The line of numbers and the advice (context: it accompanies the week's warning).
+
+    The advice's number is the chronic load as a week (7 × the chronic daily load):
+    a week near it brings the ratio back toward 1.
+    """
     band = rule.band("caution")
-    what = (
-        f"Your acute:chronic distance ratio reached {row.ratio:.2f} on {as_date(row.day)} "
-        f"(a weighted 7-day average of {distance_text(row.acute_km, unit)} a day against "
-        f"{distance_text(row.chronic_km, unit)} a day over the month before): above "
-        f"{band:.1f}, the "
-        'team-sport "danger zone". It means this week\'s running is well above what your '
-        "legs, calves included, have been used to."
+    numbers = (
+        f"Acute:chronic ratio {row.ratio:.2f} on {as_date(row.day)} (7-day "
+        f"{distance_text(row.acute_km, unit)} a day against {distance_text(row.chronic_km, unit)}"
+        f" a day over the month before), above {band:.1f}: context, not a warning of its own."
     )
-    why = f"{rule.evidence_note} ({rule.short})"
+    usual_week = distance_text(7.0 * row.chronic_km, unit)
     if severity == "caution":
-        advice = "Next week: follow the advice of the other findings for this week."
+        advice = (
+            f"Next: follow the advice of this week's warning; a week near {usual_week} "
+            "brings the ratio back down."
+        )
     else:
         advice = (
-            "No other rule flagged this week, so this is a note, not an alarm. "
-            "Next week: no change is needed for this ratio alone."
+            f"No other rule flagged this week: no change is needed for this ratio alone "
+            f"({voice.whose} month's average is {usual_week} a week)."
         )
-    return f"{what} {why} {advice}"
+    return numbers, advice
 
 
 def evaluate(
@@ -143,6 +150,7 @@ def evaluate(
     flagged_weeks: Collection[tuple[str, date]] = (),
     layoffs: pd.DataFrame | None = None,
     units: Units = "km",
+    roster: bool = False,
 ) -> list[Finding]:
     """``acute-chronic`` findings: one per athlete-week whose peak ratio is above the band.
 
@@ -163,6 +171,8 @@ def evaluate(
         and return-from-layoff judges those weeks).
     units
         ``"km"``/``"mi"`` for everyone, or athlete → unit, for the message.
+    roster
+        True for a coach's roster: the message names the athlete instead of "you".
 
     Returns
     -------
@@ -193,6 +203,9 @@ def evaluate(
     for row in peaks.itertuples(index=False):
         week = as_date(row.week_start)
         severity = "caution" if (row.athlete, week) in flagged else "note"
+        numbers, advice = _message(
+            row, rule, severity, unit_of(units, row.athlete), Voice.of(row.athlete, roster)
+        )
         findings.append(
             rules.finding(
                 RULE_ID,
@@ -202,7 +215,8 @@ def evaluate(
                 week_start=week,
                 value=round(float(row.ratio), 2),
                 threshold=rule.band("caution"),
-                message=_message(row, rule, severity, unit_of(units, row.athlete)),
+                numbers=numbers,
+                advice=advice,
             )
         )
     return findings

@@ -1,6 +1,8 @@
 """Arithmetic and wording shared by the weekly rules.
 
 Distances and paces in words come from :mod:`loadwatch.units` (in the athlete's unit).
+A finding's message speaks to the runner ("you") or, in a coach's roster, names the
+athlete (:class:`Voice`).
 
 The *established* load of a week is what the athlete has been handling: the
 largest of the last ``recent_weeks`` weeks and the mean of the last
@@ -12,10 +14,13 @@ not a jump — while two or more low weeks do lower it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
+
+from loadwatch.units import km_to, unit_name
 
 
 def established(weeks: pd.DataFrame, column: str, recent_weeks: int, mean_weeks: int) -> pd.Series:
@@ -90,6 +95,14 @@ def largest_within(reference: float, band_pct: float, min_increase: float, decim
     return max(steps, 0) / scale
 
 
+def limit_text(value_km: float, unit: str, digits: int = 1) -> str:
+    """A limit [km] in words, rounded *down* in the runner's unit (``13.6 mi``), so the
+    number an advice names is never above the limit itself."""
+    scale = 10**digits
+    shown = math.floor(km_to(value_km, unit) * scale + 1e-9) / scale
+    return f"{shown:.{digits}f} {unit_name(unit)}"
+
+
 def as_date(value: pd.Timestamp) -> date:
     """A pandas timestamp as a :class:`datetime.date`."""
     return pd.Timestamp(value).date()
@@ -111,3 +124,53 @@ def rises_past(band_pct: float) -> str:
     if band_pct == 100:
         return "more than doubles"
     return f"rises more than {band_pct:.0f}% above"
+
+
+#: Characters of an athlete's name in a message at most (longer names end in ``…``).
+NAME_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Who a message speaks about: the runner (``you``) or, in a roster, the athlete by name.
+
+    Attributes
+    ----------
+    name
+        The athlete's name, or None to say ``you``.
+    """
+
+    name: str | None = None
+
+    @classmethod
+    def of(cls, athlete: str, roster: bool) -> Voice:
+        """The athlete by name in a roster (more than one athlete), else ``you``."""
+        if not roster:
+            return cls(None)
+        name = " ".join(str(athlete).split())
+        if len(name) > NAME_CHARS:
+            name = name[: NAME_CHARS - 1] + "…"
+        return cls(name or "this athlete")
+
+    @property
+    def who(self) -> str:
+        """``you`` or the name."""
+        return self.name or "you"
+
+    @property
+    def whose(self) -> str:
+        """``your`` or ``Name's``."""
+        return f"{self.name}'s" if self.name else "your"
+
+    def verb(self, you_form: str, name_form: str) -> str:
+        """``you_form`` for ``you`` (``run``), ``name_form`` for a name (``runs``)."""
+        return name_form if self.name else you_form
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter in upper case."""
+    return text[:1].upper() + text[1:]
+
+
+#: The runner, spoken to as ``you`` (a single athlete's import).
+YOU = Voice()

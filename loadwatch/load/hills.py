@@ -20,7 +20,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loadwatch.load.common import above, as_date, established, rises_past, threshold, week_index
+from loadwatch.load.common import (
+    YOU,
+    Voice,
+    above,
+    as_date,
+    established,
+    largest_within,
+    rises_past,
+    sentence,
+    threshold,
+    week_index,
+)
 from loadwatch.load.weekly import WeekStart, weekly_table
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 from loadwatch.units import Units, climb_text, unit_of
@@ -109,7 +120,16 @@ def hill_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return out
 
 
-def _message(row: Any, rule: Rule, metric: str, limit: float, unit: str = "km") -> str:
+def _message(
+    row: Any, rule: Rule, metric: str, limit: float, unit: str = "km", voice: Voice = YOU
+) -> tuple[str, str]:
+    """The line of numbers and the advice of a flagged week.
+
+    The advice's number is the most climbing the week could have held within the
+    caution line (:func:`~loadwatch.load.common.largest_within` of the usual, as
+    :mod:`loadwatch.load.plan` uses).
+    """
+
     def m(value: float) -> str:
         return climb_text(value, unit)
 
@@ -118,22 +138,19 @@ def _message(row: Any, rule: Rule, metric: str, limit: float, unit: str = "km") 
         value, usual = getattr(row, name), getattr(row, f"usual_{name}")
         if not (np.isnan(value) or np.isnan(usual)):
             parts.append(f"{verb} {m(value)} (usual {m(usual)})")
-    what = (
-        f"In the week of {as_date(row.week_start)} you {' and '.join(parts)}; your usual is "
-        "the larger of your last two weeks and your 4-week average, and loadwatch flags a "
-        f"week that {rises_past(rule.band('caution'))} it and adds at least "
-        f"{m(rule.param('min_increase_m'))}."
+    numbers = sentence(
+        f"{voice.who} {' and '.join(parts)} in the week of {as_date(row.week_start)}; the "
+        f"caution line is {m(limit)} (a week that {rises_past(rule.band('caution'))} the "
+        f"usual and adds at least {m(rule.param('min_increase_m'))})."
     )
-    why = (
-        "Uphill running works the calf hard and downhill running loads it as it lengthens, "
-        f"so new hills are new load for the calf and Achilles. {rule.evidence_note} "
-        f"({rule.short})"
-    )
+    within = largest_within(getattr(row, f"usual_{metric}"), *caution_line(rule), 0)
+    what = "climbing" if metric == "ascent_m" else "descending"
     advice = (
-        f"Next week: keep your climbing to about {m(limit)} or less and add hills a little "
-        "at a time; go easy on steep descents."
+        f"Next week (from {as_date(row.week_start + pd.Timedelta(days=7))}): keep "
+        f"{voice.whose} {what} to {m(within)} or less, add hills a little at a time and go "
+        "easy on steep descents."
     )
-    return f"{what} {why} {advice}"
+    return numbers, advice
 
 
 def evaluate(
@@ -142,13 +159,15 @@ def evaluate(
     *,
     week_start: WeekStart = "monday",
     units: Units = "km",
+    roster: bool = False,
 ) -> list[Finding]:
     """``hill-increase`` findings, one per flagged athlete-week (dated on its last day).
 
     ``value`` is the week's ascent (or descent, where only that was flagged) [m];
     ``threshold`` the limit it was compared with [m]. ``units`` (``"km"``/``"mi"``,
     or athlete → unit) is passed to :func:`loadwatch.units.climb_text`, which
-    keeps climbing in metres for every runner.
+    keeps climbing in metres for every runner. ``roster`` (a coach's roster) names
+    the athlete in the message instead of "you".
     """
     rule = rules[RULE_ID]
     change = hill_change(climbing_weeks(timeline, week_start), rule)
@@ -157,6 +176,9 @@ def evaluate(
         metric = "ascent_m" if row.ascent_flag else "descent_m"
         usual = getattr(row, f"usual_{metric}")
         limit = caution_limit_m(usual, rule)
+        numbers, advice = _message(
+            row, rule, metric, limit, unit_of(units, row.athlete), Voice.of(row.athlete, roster)
+        )
         findings.append(
             rules.finding(
                 RULE_ID,
@@ -166,7 +188,8 @@ def evaluate(
                 week_start=as_date(row.week_start),
                 value=round(float(getattr(row, metric)), 1),
                 threshold=round(limit, 1),
-                message=_message(row, rule, metric, limit, unit_of(units, row.athlete)),
+                numbers=numbers,
+                advice=advice,
             )
         )
     return findings

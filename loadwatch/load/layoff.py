@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loadwatch.load.common import as_date, threshold
+from loadwatch.load.common import YOU, Voice, as_date, limit_text, sentence, threshold
 from loadwatch.load.weekly import WeekStart, week_starts
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 from loadwatch.units import Units, distance_text, unit_of
@@ -163,35 +163,38 @@ def return_windows(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _message(row: Any, rule: Rule, unit: str = "km") -> str:
+def _message(row: Any, rule: Rule, unit: str = "km", voice: Voice = YOU) -> tuple[str, str]:
+    """The line of numbers and the advice of a ramp week run above its limit (in ``unit``).
+
+    The advice's number is the rule's next ramp step (``ramp_pct`` of the pre-break
+    week, up to :func:`ramp_limit_km`), or the pre-break week after the last step.
+    """
+
     def km(value: float) -> str:
         return distance_text(value, unit)
 
     ramp = [float(x) for x in rule.param("ramp_pct")]
-    plan = ", ".join(
-        f"{share:.0f}% ({km(row.pre_week_km * share / 100)}) in week {i}"
-        for i, share in enumerate(ramp, start=1)
+    numbers = sentence(
+        f"{voice.who} ran {km(row.distance_km)} in week {row.step} back (the 7 days from "
+        f"{as_date(row.window_start)}) after {row.gap_days} days off: the ramp is "
+        f"{row.ramp_pct:.0f}% of the {km(row.pre_week_km)} a week before the break, up to "
+        f"{km(row.limit_km)}."
     )
-    share_now = 100.0 * row.distance_km / row.pre_week_km if row.pre_week_km > 0 else np.inf
-    what = (
-        f"Back to running on {as_date(row.first_back)} after {row.gap_days} days without a "
-        f"run: {km(row.distance_km)} in week {row.step} back (the 7 days from "
-        f"{as_date(row.window_start)}), {share_now:.0f}% of the {km(row.pre_week_km)} a week "
-        f"you ran before the break. A gradual return is about {plan}."
-    )
-    why = (
-        "After time off, the calf and Achilles are no longer used to your old load, and a "
-        f"previous injury is a known risk factor. {rule.evidence_note} ({rule.short})"
-    )
+    start = as_date(row.window_start + pd.Timedelta(days=7))
     if row.step < len(ramp):
         nxt = ramp[row.step]
+        ramp_km = row.pre_week_km * nxt / 100
         advice = (
-            f"Next week: about {km(row.pre_week_km * nxt / 100)} ({nxt:.0f}% of before), "
-            "even if this week felt easy."
+            f"Next week (the 7 days from {start}): about {km(ramp_km)} ({nxt:.0f}% of before), "
+            f"at most {limit_text(ramp_limit_km(ramp_km, rule), unit)}, even if this week felt "
+            "easy."
         )
     else:
-        advice = "Next week: stay at or below your pre-break distance before building further."
-    return f"{what} {why} {advice}"
+        advice = (
+            f"Next week (from {start}): stay at or below the {km(row.pre_week_km)} a week of "
+            "before the break before building further."
+        )
+    return numbers, advice
 
 
 def evaluate(
@@ -200,12 +203,14 @@ def evaluate(
     *,
     week_start: WeekStart = "monday",
     units: Units = "km",
+    roster: bool = False,
 ) -> list[Finding]:
     """``return-from-layoff`` findings: one per ramp step run above its limit.
 
     Dated on the local day of the run that took the 7-day window over the
     limit; ``value`` is the window's distance [km], ``threshold`` the limit [km]
     whatever ``units`` (``"km"``/``"mi"``, or athlete → unit) the message is in.
+    ``roster`` (a coach's roster) names the athlete in the message instead of "you".
     """
     rule = rules[RULE_ID]
     windows = return_windows(timeline, rule)
@@ -218,6 +223,9 @@ def evaluate(
     )
     findings = []
     for row, week in zip(windows.itertuples(index=False), weeks, strict=True):
+        numbers, advice = _message(
+            row, rule, unit_of(units, row.athlete), Voice.of(row.athlete, roster)
+        )
         findings.append(
             rules.finding(
                 RULE_ID,
@@ -227,7 +235,8 @@ def evaluate(
                 week_start=as_date(week),
                 value=round(float(row.distance_km), 2),
                 threshold=round(float(row.limit_km), 2),
-                message=_message(row, rule, unit_of(units, row.athlete)),
+                numbers=numbers,
+                advice=advice,
             )
         )
     return findings

@@ -19,7 +19,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loadwatch.load.common import above, as_date, pct, percent_change, threshold
+from loadwatch.load.common import (
+    YOU,
+    Voice,
+    above,
+    as_date,
+    largest_within,
+    limit_text,
+    pct,
+    percent_change,
+    threshold,
+)
 from loadwatch.load.weekly import WeekStart, week_starts
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 from loadwatch.units import Units, distance_text, unit_of
@@ -120,41 +130,49 @@ def long_run_reference(timeline: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return out.drop(columns=["window_km", "pre_break_km"])
 
 
-def _message(row: Any, rule: Rule, unit: str = "km") -> str:
+def _message(row: Any, rule: Rule, unit: str = "km", voice: Voice = YOU) -> tuple[str, str]:
+    """The line of numbers and the advice of a flagged run (in ``unit``).
+
+    The advice's number is the next run's limit: the run is now the longest of the
+    window, so the longest next run within the caution line is
+    :func:`~loadwatch.load.common.largest_within` of it (what :mod:`loadwatch.load.plan`
+    gives as ``run_km_max`` for the next day).
+    """
+
     def km(value: float) -> str:
         return distance_text(value, unit)
 
-    cap = caution_limit_km(row.reference_km, rule)
     window = int(rule.param("window_days"))
-    day = as_date(row.start_local)
+    least = "high_min_increase_km" if row.severity == "high" else "caution_min_increase_km"
+    line_km = threshold(row.reference_km, rule.band(row.severity), float(rule.param(least)))
     if row.rebuilding:
         context = (
-            f"you are rebuilding after {row.break_days:.0f} days without running: your "
-            f"longest run since then or in the {window} days before the break was "
+            f"the longest since {voice.verb('you', 'they')} came back after "
+            f"{row.break_days:.0f} days off, or in the {window} days before, was "
             f"{km(row.reference_km)}"
         )
     elif row.history_days < window:
         context = (
-            f"your longest run in the {row.history_days:.0f} days since your records begin "
-            f"was {km(row.reference_km)}"
+            f"the longest in the {row.history_days:.0f} days of records before it was "
+            f"{km(row.reference_km)}"
         )
     else:
-        context = f"your longest run in the past {window} days was {km(row.reference_km)}"
-    what = (
-        f"A {km(row.distance_km)} run on {day} ({pct(row.change_pct)}): "
-        f"{context}; up to {km(cap)} keeps within +{rule.band('caution'):.0f}%."
+        context = f"the longest of the previous {window} days was {km(row.reference_km)}"
+    numbers = (
+        f"A {km(row.distance_km)} run on {as_date(row.start_local)} ({pct(row.change_pct)}): "
+        f"{context}; the {row.severity} line was {km(line_km)} "
+        f"(+{rule.band(row.severity):g}%)."
     )
-    what = what[0].upper() + what[1:]
-    why = (
-        "A run well beyond your recent longest asks the calf and Achilles to keep working "
-        f"for longer than they have lately. {rule.evidence_note} ({rule.short})"
-    )
+    # The line this run crossed (what the plan made the day before allowed), not a
+    # new line built on the spike: the next long runs come back under it.
+    line_before = largest_within(float(row.reference_km), *caution_line(rule), 2)
     advice = (
-        "Next week: give your calves easy days after this run and do not go longer again "
-        f"soon; from here, lengthen your long run by about {rule.band('caution'):.0f}% "
-        "at a time."
+        f"Next: easy days, then keep {voice.whose} long runs to "
+        f"{limit_text(line_before, unit)} or less rather than building on "
+        f"{km(row.distance_km)}; lengthen the long run by at most "
+        f"{rule.band('caution'):g}% at a time."
     )
-    return f"{what} {why} {advice}"
+    return numbers, advice
 
 
 def evaluate(
@@ -163,11 +181,13 @@ def evaluate(
     *,
     week_start: WeekStart = "monday",
     units: Units = "km",
+    roster: bool = False,
 ) -> list[Finding]:
     """``long-run-spike`` findings, one per flagged run, dated on the run's local day.
 
     ``units`` (``"km"``/``"mi"``, or athlete → unit) sets the words of the message;
-    ``value`` and ``threshold`` are in % whatever the unit.
+    ``value`` and ``threshold`` are in % whatever the unit. ``roster`` (a coach's
+    roster) names the athlete in the message instead of "you".
     """
     rule = rules[RULE_ID]
     spikes = long_run_reference(timeline, rule)
@@ -177,6 +197,9 @@ def evaluate(
     weeks = week_starts(spikes, week_start)
     findings = []
     for row, week in zip(spikes.itertuples(index=False), weeks, strict=True):
+        numbers, advice = _message(
+            row, rule, unit_of(units, row.athlete), Voice.of(row.athlete, roster)
+        )
         findings.append(
             rules.finding(
                 RULE_ID,
@@ -186,7 +209,8 @@ def evaluate(
                 week_start=as_date(week),
                 value=round(float(row.change_pct), 1),
                 threshold=rule.band(row.severity),
-                message=_message(row, rule, unit_of(units, row.athlete)),
+                numbers=numbers,
+                advice=advice,
             )
         )
     return findings

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from loadwatch.load.common import as_date, weeks_phrase
+from loadwatch.load.common import Voice, as_date, sentence, weeks_phrase
 from loadwatch.load.weekly import WeekStart, heat_temperature_c, week_starts
 from loadwatch.rules.ruleset import Finding, RuleSet
 
@@ -71,14 +71,15 @@ def heat_notes(
     findings = []
     for (athlete, week), row in zip(weeks.index, weeks.itertuples(index=False), strict=True):
         runs_text = "1 run" if row.n == 1 else f"{row.n} runs"
-        message = (
+        numbers = (
             f"{runs_text} in the week of {as_date(week)} recorded {limit:.0f} °C or more "
-            f"(hottest {row.hottest:.0f} °C; {row.seconds / 60:.0f} min in all; a watch on the "
-            "wrist reads warmer than the air). Running in the heat usually feels harder at the "
-            "same pace: slow down by feel, drink to thirst, and run in the cooler hours. If "
-            f"your calves cramp, drinking more is not a proven cure. {rule.evidence_note} "
-            f"({rule.short}) "
-            "Next week: if it stays hot, keep the pace easy and the hardest runs for cool days."
+            f"(hottest {row.hottest:.0f} °C, {row.seconds / 60:.0f} min in all; a watch on the "
+            "wrist reads warmer than the air)."
+        )
+        advice = (
+            f"Next week: on days of {limit:.0f} °C or more keep the pace easy by feel, drink "
+            "to thirst and keep the hardest runs for cool hours (drinking more is not a proven "
+            "cure for cramps)."
         )
         findings.append(
             rules.finding(
@@ -89,7 +90,8 @@ def heat_notes(
                 week_start=as_date(week),
                 value=round(float(row.hottest), 1),
                 threshold=limit,
-                message=message[0].upper() + message[1:],
+                numbers=sentence(numbers),
+                advice=advice,
             )
         )
     return findings
@@ -119,12 +121,13 @@ def cross_training_notes(
     for (athlete, week), row in zip(weeks.index, weeks.itertuples(index=False), strict=True):
         mine = counts.loc[(athlete, week)]
         what = ", ".join(f"{n} {label}" for label, n in mine.items())
-        message = (
-            f"Cross-training in the week of {as_date(week)}: {what} ({row.hours:.1f} h). It "
-            "builds fitness with far less load on the calf and Achilles than running, and "
-            f"loadwatch does not add it to your running distance. {rule.evidence_note} "
-            "Next week: cross-training is a good way to add fitness while your running "
-            "builds slowly."
+        numbers = (
+            f"Cross-training in the week of {as_date(week)}: {what} ({row.hours:.1f} h), not "
+            "added to the running distance."
+        )
+        advice = (
+            f"Next week: {row.hours:.1f} h like this adds fitness with far less load on the calf "
+            "and Achilles than running, while the running builds slowly."
         )
         findings.append(
             rules.finding(
@@ -135,19 +138,25 @@ def cross_training_notes(
                 week_start=as_date(week),
                 value=round(float(row.hours), 2),
                 threshold=0.0,
-                message=message,
+                numbers=numbers,
+                advice=advice,
             )
         )
     return findings
 
 
 def beginner_notes(
-    timeline: pd.DataFrame, rules: RuleSet, *, week_start: WeekStart = "monday"
+    timeline: pd.DataFrame,
+    rules: RuleSet,
+    *,
+    week_start: WeekStart = "monday",
+    roster: bool = False,
 ) -> list[Finding]:
     """``beginner-note`` findings: one per athlete with fewer than ``min_history_weeks`` weeks.
 
     Dated on the athlete's latest run; ``value`` is the number of training weeks on
     record (from the first run's week to the last run's, zero weeks included).
+    ``roster`` (a coach's roster) names the athlete in the message instead of "your".
     """
     rule = rules[BEGINNER_ID]
     need = float(rule.param("min_history_weeks"))
@@ -164,13 +173,17 @@ def beginner_notes(
     spans["weeks"] = (spans["last_week"] - spans["first_week"]).dt.days // 7 + 1
     findings = []
     for athlete, row in spans[spans["weeks"] < need].iterrows():
-        message = (
-            f"Your files hold {weeks_phrase(int(row['weeks']))} of running, fewer than "
-            f"{need:.0f}: too little for loadwatch to know your usual load, so treat its other "
-            "findings as rough. If you are new to running: keep every run easy enough to talk, "
-            "walk breaks are fine, leave a rest day between runs, and add a little at a time. "
-            f"{rule.evidence_note} ({rule.short}) Next week: about the same as this week; "
-            "build only when runs feel easy and your calves are not sore the next day."
+        voice = Voice.of(str(athlete), roster)
+        numbers = sentence(
+            f"{voice.whose} files hold {weeks_phrase(int(row['weeks']))} of running, fewer "
+            f"than {need:.0f}: too little to know the usual load, so the other findings are "
+            "rough."
+        )
+        left = max(int(need) - int(row["weeks"]), 1)
+        advice = (
+            f"For the next {weeks_phrase(left)}: run-walk at an easy, talking pace, a rest "
+            "day between runs, and the same week again until runs feel easy and the calves "
+            "are not sore the next day."
         )
         findings.append(
             rules.finding(
@@ -181,7 +194,8 @@ def beginner_notes(
                 week_start=as_date(row["last_week"]),
                 value=float(row["weeks"]),
                 threshold=need,
-                message=message,
+                numbers=numbers,
+                advice=advice,
             )
         )
     return findings

@@ -25,7 +25,15 @@ limit holds at any time of day.
 Week limits are the week's *totals* (``week_km_so_far`` included). In a return
 after a layoff the week's limit is what the ramp week (7 days from the first run
 back) holding ``as_of`` + 1 still allows: the later ramp weeks allow more, so a week
-within it keeps within every ramp week it touches. A limit is a
+within it keeps within every ramp week it touches. The whole ramp is given too
+(``return_ramp``): each ramp week's start, its target (the rule's ``ramp_pct`` of
+the pre-layoff weekly distance) and limit, the current one marked. An athlete
+with no run for ``min_gap_days`` or more is planned as a return starting on
+``as_of`` + 1 (the probe is then the first run back).
+
+``coverage`` (:mod:`loadwatch.load.coverage`) says what the plan is judged on:
+the runs counted, listed activities without a file, hand-typed entries and
+days with no activity at all. A limit is a
 line that keeps within a rule, not a guarantee: the rules' evidence ranges from
 one cohort study to rules of thumb (each limit names its label).
 """
@@ -40,12 +48,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from loadwatch.importers.exports.locate import ExportTables
 from loadwatch.load import hills, layoff, long_run, speedwork, weekly_increase
 from loadwatch.load.common import largest_within, rises_past, week_index
+from loadwatch.load.coverage import coverage as coverage_of
 from loadwatch.load.weekly import WeekStart, athlete_week_start, week_start_of
 from loadwatch.rules.ruleset import RuleSet, load_rules
 from loadwatch.schema import PLAN
-from loadwatch.units import Units, climb_text, distance_text, unit_of
+from loadwatch.timeline.build import import_of
+from loadwatch.units import Units, climb_text, distance_text, limit_text, unit_of
 
 #: Values of the plan's ``phase``.
 PHASES = ("no-history", "beginner", "return-from-layoff", "established")
@@ -94,6 +105,33 @@ def _with_probe(history: pd.DataFrame, day: pd.Timestamp) -> tuple[pd.DataFrame,
             probe[name] = value
     frame = pd.concat([history, probe], ignore_index=True)
     return frame, len(frame) - 1
+
+
+def _return_ramp(frame: pd.DataFrame, day: pd.Timestamp, rules: RuleSet) -> list[dict[str, Any]]:
+    """The ramp of the latest return that began by ``day``: one dict per ramp week.
+
+    Each: ``step``, ``week_start`` (the first day of the 7-day ramp window),
+    ``ramp_pct`` [%], ``target_km`` (``ramp_pct`` of the pre-layoff weekly distance)
+    [km], ``limit_km`` (the target plus the caution band) [km], ``km_so_far`` run in
+    it [km] and ``current`` (the window holds ``day``). Empty without a return.
+    """
+    windows = layoff.return_windows(frame, rules[layoff.RULE_ID])
+    started = windows[windows["first_back"] <= day]
+    if started.empty:
+        return []
+    ramp = started[started["first_back"] == started["first_back"].max()]
+    return [
+        {
+            "step": int(row.step),
+            "week_start": pd.Timestamp(row.window_start).date(),
+            "ramp_pct": float(row.ramp_pct),
+            "target_km": round(float(row.ramp_km), 3),
+            "limit_km": round(float(row.limit_km), 3),
+            "km_so_far": round(float(row.distance_km), 3),
+            "current": bool(row.window_start <= day < row.window_start + pd.Timedelta(days=7)),
+        }
+        for row in ramp.itertuples(index=False)
+    ]
 
 
 def _reference_run_day(history: pd.DataFrame, distance_km: float) -> date | None:
@@ -167,7 +205,7 @@ def _week_limit(
             f"return after {step['gap_days']} days without running: ramp week {step['step']} "
             f"(the 7 days from {pd.Timestamp(step['window_start']).date()}) is "
             f"{step['ramp_pct']:.0f}% of the {distance_text(step['pre_week_km'], unit)} a "
-            f"week before the break, up to {distance_text(step['limit_km'], unit)} with "
+            f"week before the break, up to {limit_text(step['limit_km'], unit)} with "
             f"{distance_text(step['distance_km'], unit)} run so far"
             + ("; it is already at its limit" if left <= 0 else "")
         )
@@ -253,22 +291,22 @@ def _message(plan: Mapping[str, Any], rules: RuleSet, unit: str) -> str:
         first = f"There is no run limit for {next_day} yet ({run['why']})."
     else:
         first = (
-            f"On {next_day} a run of up to {distance_text(run['value'], unit, 2)} keeps "
+            f"On {next_day} a run of up to {limit_text(run['value'], unit)} keeps "
             f"within the long-run line ({label(run)})."
         )
     parts = []
     week = by_field["week_km_max"]
     if week["value"] is not None:
         parts.append(
-            f"{distance_text(week['value'], unit, 2)} of running "
-            f"({distance_text(plan['week_km_so_far'], unit, 2)} so far; {label(week)})"
+            f"{limit_text(week['value'], unit)} of running "
+            f"({distance_text(plan['week_km_so_far'], unit)} so far; {label(week)})"
         )
     climb = by_field["ascent_m_max"]
     if climb["value"] is not None:
         parts.append(f"{climb_text(climb['value'], unit)} of climbing ({label(climb)})")
     fast = by_field["fast_km_max"]
     if fast["value"] is not None:
-        parts.append(f"{distance_text(fast['value'], unit, 2)} of fast running ({label(fast)})")
+        parts.append(f"{limit_text(fast['value'], unit)} of fast running ({label(fast)})")
     if parts:
         listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
         second = f"The week from {plan['week_start']} can hold up to {listed}."
@@ -290,6 +328,7 @@ def athlete_plan(
     week_start: str = "monday",
     unit: str = "km",
     rules: RuleSet | None = None,
+    exports: ExportTables | None = None,
 ) -> dict[str, Any]:
     """The plan of one athlete: a dict with :data:`PLAN_FIELDS`.
 
@@ -312,6 +351,9 @@ def athlete_plan(
         stay in km and m).
     rules
         A rule set; the packaged ``rules.toml`` by default.
+    exports
+        The athlete's export tables (:attr:`ImportResult.exports`), for
+        ``coverage``: listed activities without a file, hand-typed entries.
     """
     rules = rules or load_rules()
     day = pd.Timestamp(as_of) + pd.Timedelta(days=1)
@@ -323,6 +365,8 @@ def athlete_plan(
         "as_of": as_of,
         "week_start": week.date(),
         "week_km_so_far": 0.0,
+        "return_ramp": [],
+        "coverage": coverage_of(mine, as_of, exports, unit=unit),
     }
     if not history["is_run"].any():
         why = f"no runs on record up to {as_of}"
@@ -348,6 +392,7 @@ def athlete_plan(
         on_record = int(week_index(weeks).loc[row])  # weeks before this one
         if returning:
             phase = "return-from-layoff"
+            plan["return_ramp"] = _return_ramp(frame, day, rules)
         elif on_record < rules["beginner-note"].param("min_history_weeks"):
             phase = "beginner"
         else:
@@ -374,14 +419,20 @@ def plan_table(
     week_start: WeekStart = "monday",
     units: Units = "km",
     rules: RuleSet | None = None,
+    exports: Mapping[str, ExportTables] | None = None,
 ) -> pd.DataFrame:
     """One plan per athlete (:data:`loadwatch.schema.PLAN`), sorted by athlete.
 
     ``as_of`` defaults to the day of the latest activity of the whole timeline
     (a coach's "today" for a roster). ``week_start`` and ``units`` are one value
-    for everyone or athlete → value. See :func:`athlete_plan`.
+    for everyone or athlete → value. ``exports`` maps athlete → export tables
+    (:attr:`ImportResult.exports`); by default those of the import the timeline
+    came from, while it is in memory. See :func:`athlete_plan`.
     """
     rules = rules or load_rules()
+    if exports is None:
+        _, source = import_of(timeline)
+        exports = source.exports if source is not None else {}
     as_of = as_of if as_of is not None else default_as_of(timeline)
     rows = []
     if as_of is not None:
@@ -396,6 +447,7 @@ def plan_table(
                     week_start=athlete_week_start(week_start, athlete),
                     unit=unit_of(units, athlete),
                     rules=rules,
+                    exports=exports.get(athlete),
                 )
             )
     frame = pd.DataFrame(rows, columns=list(PLAN_FIELDS))
@@ -403,39 +455,73 @@ def plan_table(
         frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
     for name in _PLAN_FLOATS:
         frame[name] = frame[name].astype("float64")
-    frame["limits"] = frame["limits"].astype(object)
+    for name in ("limits", "return_ramp", "coverage"):
+        frame[name] = frame[name].astype(object)
     return frame
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-ready value: NaN → None, floats to 3 decimals, timestamps as ISO days."""
+    """A JSON-ready value: NaN → None, floats to 3 decimals, timestamps and dates as ISO
+    days, dicts and lists value by value."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, bool):
+        return value
     if isinstance(value, float):
         return round(value, 3)
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
     if hasattr(value, "item"):
         return _plain(value.item())
     return value
+
+
+def ramp_line(step: Mapping[str, Any], unit: str = "km") -> str:
+    """One ramp week in words: ``week 1 from 2026-05-04: 20.0 km (50%), now``."""
+    now = ", now" if step["current"] else ""
+    return (
+        f"week {step['step']} from {step['week_start']}: "
+        f"{distance_text(step['target_km'], unit)} ({step['ramp_pct']:.0f}%){now}"
+    )
 
 
 def plan_records(plans: pd.DataFrame, *, flat: bool = False) -> list[dict[str, Any]]:
     """JSON-ready dicts with :data:`PLAN_FIELDS` (ISO dates, ``null`` for no limit, numbers
     to 3 decimals).
 
-    ``flat`` (for CSV) writes each limit as one text, ``rule field: why``.
+    ``flat`` (for CSV) writes each limit as one text, ``rule field: why``, each ramp
+    week as one text (:func:`ramp_line`, km) and the coverage as its note.
     """
     records = []
     for data in plans.to_dict("records"):
         record = {name: _plain(data[name]) for name in PLAN_FIELDS}
-        limits = [{k: _plain(v) for k, v in limit.items()} for limit in data["limits"]]
         if flat:
-            record["limits"] = [f"{x['rule']} {x['field']}: {x['why']}" for x in limits]
-        else:
-            record["limits"] = limits
+            record["limits"] = [f"{x['rule']} {x['field']}: {x['why']}" for x in record["limits"]]
+            record["return_ramp"] = [ramp_line(step) for step in record["return_ramp"]]
+            record["coverage"] = record["coverage"]["note"]
         records.append(record)
     return records
+
+
+def _ramp_lines(ramp: list[Mapping[str, Any]], unit: str) -> list[str]:
+    """The return ramp as a small calendar, the current week marked with ``>``."""
+    if not ramp:
+        return []
+    lines = ["  return ramp (7-day weeks from the first run back):"]
+    for step in ramp:
+        mark = ">" if step["current"] else " "
+        lines.append(
+            f"  {mark} week {step['step']} from {step['week_start']}  "
+            f"{distance_text(step['target_km'], unit):>9} ({step['ramp_pct']:.0f}%), "
+            f"a caution above {distance_text(step['limit_km'], unit)}"
+        )
+    return lines
 
 
 def plan_text(records: list[dict[str, Any]], units: Units = "km") -> str:
@@ -451,12 +537,12 @@ def plan_text(records: list[dict[str, Any]], units: Units = "km") -> str:
             return f"  {label:<10} {shown}  ({limit['rule']}: {limit['why']})"
 
         def km(field: str, r: Mapping = r, unit: str = unit) -> str | None:
-            return distance_text(r[field], unit, 2) if r[field] is not None else None
+            return limit_text(r[field], unit) if r[field] is not None else None
 
         ascent = r["ascent_m_max"]
         week_text = km("week_km_max")
         if week_text is not None:
-            week_text += f", {distance_text(r['week_km_so_far'], unit, 2)} so far"
+            week_text += f", {distance_text(r['week_km_so_far'], unit)} so far"
         blocks.append(
             "\n".join(
                 [
@@ -469,6 +555,8 @@ def plan_text(records: list[dict[str, Any]], units: Units = "km") -> str:
                         climb_text(ascent, unit) if ascent is not None else None,
                     ),
                     line("fast_km_max", "fast", km("fast_km_max")),
+                    *_ramp_lines(r["return_ramp"], unit),
+                    f"  {'coverage':<10} {r['coverage']['note']}",
                     f"  {r['message']}",
                 ]
             )

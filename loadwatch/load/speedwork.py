@@ -42,7 +42,18 @@ import numpy as np
 import pandas as pd
 
 from loadwatch.importers.streams import N_SPEED_BINS, SPEED_BIN_MPS
-from loadwatch.load.common import above, as_date, established, threshold, week_index
+from loadwatch.load.common import (
+    YOU,
+    Voice,
+    above,
+    as_date,
+    established,
+    largest_within,
+    limit_text,
+    sentence,
+    threshold,
+    week_index,
+)
 from loadwatch.load.weekly import WeekStart, weekly_table
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
 from loadwatch.units import Units, distance_text, pace_text, unit_of
@@ -289,40 +300,39 @@ def _weekly_easy_speed(weeks: pd.DataFrame, speeds: pd.DataFrame | None) -> pd.S
     return runs.groupby(["athlete", "week_start"])["easy_mps"].last()
 
 
-def _message(row: Any, rule: Rule, easy_mps: float, unit: str = "km") -> str:
+def _message(
+    row: Any, rule: Rule, easy_mps: float, unit: str = "km", voice: Voice = YOU
+) -> tuple[str, str]:
+    """The line of numbers and the advice of a flagged week (in ``unit``).
+
+    The advice's number is the most fast running the week could have held within the
+    caution line (:func:`~loadwatch.load.common.largest_within` of the usual, as
+    :mod:`loadwatch.load.plan` uses), rounded down in the runner's unit.
+    """
+
     def km(value: float) -> str:
         return distance_text(value, unit)
-
-    def pace(speed_mps: float) -> str:
-        return pace_text(speed_mps, unit)
 
     limit = caution_limit_km(row.usual_fast_km, rule)
     margin = rule.param("fast_margin") * 100
     line = (
-        f" ({pace(easy_mps * (1 + margin / 100))} or faster, {margin:.0f}% quicker than your "
-        f"easy {pace(easy_mps)})"
+        f" (at {pace_text(easy_mps * (1 + margin / 100), unit)} or faster, {margin:.0f}% "
+        f"quicker than {voice.whose} easy {pace_text(easy_mps, unit)})"
         if np.isfinite(easy_mps)
         else ""
     )
-    first = (
-        f", your first fast running after {row.easy_weeks} weeks of easy running"
-        if row.easy_weeks >= 2
-        else ""
+    first = f", the first after {row.easy_weeks} easy weeks" if row.easy_weeks >= 2 else ""
+    numbers = sentence(
+        f"{km(row.fast_km)} of fast running{line} in the week of {as_date(row.week_start)}"
+        f"{first}; usual {km(row.usual_fast_km)} a week, caution line {km(limit)}."
     )
-    what = (
-        f"{km(row.fast_km)} of fast running in the week of {as_date(row.week_start)}"
-        f"{line}{first}; your usual is {km(row.usual_fast_km)} a week, and loadwatch flags "
-        f"a week above {km(limit)}."
-    )
-    why = (
-        "Fast running is a different load for the calf and Achilles from easy running. "
-        f"{rule.evidence_note} ({rule.short})"
-    )
+    within = largest_within(row.usual_fast_km, *caution_line(rule), 2)
     advice = (
-        "Next week: keep to one fast session of about this size or less, with easy days "
-        "either side, rather than adding more."
+        f"Next week (from {as_date(row.week_start + pd.Timedelta(days=7))}): keep "
+        f"{voice.whose} fast running to {limit_text(within, unit)} or less, in one session "
+        "with easy days either side."
     )
-    return f"{what[0].upper()}{what[1:]} {why} {advice}"
+    return numbers, advice
 
 
 def evaluate(
@@ -331,6 +341,7 @@ def evaluate(
     speeds: pd.DataFrame | None = None,
     *,
     units: Units = "km",
+    roster: bool = False,
 ) -> list[Finding]:
     """``speedwork-increase`` findings, one per flagged athlete-week (dated on its last day).
 
@@ -346,6 +357,8 @@ def evaluate(
     units
         ``"km"``/``"mi"`` for everyone, or athlete → unit: the distances and paces
         of the message (``value`` and ``threshold`` stay in km).
+    roster
+        True for a coach's roster: the message names the athlete instead of "you".
     """
     rule = rules[RULE_ID]
     change = speedwork_change(weeks, rule)
@@ -354,6 +367,9 @@ def evaluate(
     for row in change[change["flagged"]].itertuples(index=False):
         limit = caution_limit_km(row.usual_fast_km, rule)
         easy_mps = float(easy.get((row.athlete, pd.Timestamp(row.week_start)), np.nan))
+        numbers, advice = _message(
+            row, rule, easy_mps, unit_of(units, row.athlete), Voice.of(row.athlete, roster)
+        )
         findings.append(
             rules.finding(
                 RULE_ID,
@@ -363,7 +379,8 @@ def evaluate(
                 week_start=as_date(row.week_start),
                 value=round(float(row.fast_km), 2),
                 threshold=round(limit, 2),
-                message=_message(row, rule, easy_mps, unit_of(units, row.athlete)),
+                numbers=numbers,
+                advice=advice,
             )
         )
     return findings

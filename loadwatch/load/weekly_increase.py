@@ -22,16 +22,21 @@ import numpy as np
 import pandas as pd
 
 from loadwatch.load.common import (
+    YOU,
+    Voice,
     above,
     as_date,
     established,
+    largest_within,
+    limit_text,
     pct,
     percent_change,
+    sentence,
     threshold,
     week_index,
 )
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
-from loadwatch.units import Units, distance_text, unit_of, unit_word
+from loadwatch.units import Units, distance_text, unit_of
 
 RULE_ID = "weekly-increase"
 
@@ -89,35 +94,45 @@ def weekly_change(weeks: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     return out
 
 
-def _message(row: Any, rule: Rule, unit: str = "km") -> str:
+def _message(row: Any, rule: Rule, unit: str = "km", voice: Voice = YOU) -> tuple[str, str]:
+    """The line of numbers and the advice of a flagged week (in ``unit``).
+
+    The advice's number is the rule's own: this week's distance after a caution, and
+    after a high the established load up to the largest week within the caution line
+    (:func:`~loadwatch.load.common.largest_within`, as :mod:`loadwatch.load.plan` uses).
+    """
+
     def km(value: float) -> str:
         return distance_text(value, unit)
 
     base = row.established_km
-    caution_km = caution_limit_km(base, rule)
-    high_km = threshold(base, rule.band("high"), rule.param("high_min_increase_km"))
-    what = (
-        f"You ran {km(row.distance_km)} in the week of {as_date(row.week_start)}, "
-        f"{pct(row.change_pct)} on your established {km(base)} a week (the larger of your "
-        f"last two weeks and your 4-week average). loadwatch's caution line is "
-        f"{km(caution_km)} (+{rule.band('caution'):.0f}%) and its high line {km(high_km)} "
-        f"(+{rule.band('high'):.0f}%)."
-    )
-    why = (
-        f"Each added {unit_word(unit)} is more loading for the calf and Achilles. "
-        f"{rule.evidence_note} ({rule.short})"
+    next_week = f"Next week (from {as_date(row.week_start + pd.Timedelta(days=7))})"
+    numbers = sentence(
+        f"{voice.who} ran {km(row.distance_km)} in the week of {as_date(row.week_start)}, "
+        f"{pct(row.change_pct)} on {voice.whose} established {km(base)} a week; the "
+        f"{row.severity} line is +{rule.band(row.severity):g}% "
+        f"({km(threshold(base, rule.band(row.severity), _least(rule, row.severity)))})."
     )
     if row.severity == "high":
+        within = largest_within(base, *caution_line(rule), 2)
         advice = (
-            f"Next week: rather than building on this week, come back to about "
-            f"{km(base)}–{km(caution_km)} and build from there in small steps."
+            f"{next_week}: come back to {km(base)}–{limit_text(within, unit)} rather than "
+            "building on "
+            f"{km(row.distance_km)}, then add a little at a time."
         )
     else:
         advice = (
-            "Next week: repeat this week's distance or a little less before adding more, "
-            "and ease off if a calf or Achilles feels sore."
+            f"{next_week}: hold at {km(row.distance_km)} or less before adding more, and ease "
+            "off if a calf or Achilles feels sore."
         )
-    return f"{what} {why} {advice}"
+    return numbers, advice
+
+
+def _least(rule: Rule, severity: str) -> float:
+    """The least increase [km] a finding of ``severity`` needs."""
+    return float(
+        rule.param("high_min_increase_km" if severity == "high" else "caution_min_increase_km")
+    )
 
 
 def evaluate(
@@ -126,6 +141,7 @@ def evaluate(
     *,
     skip: pd.Series | None = None,
     units: Units = "km",
+    roster: bool = False,
 ) -> list[Finding]:
     """``weekly-increase`` findings, one per flagged athlete-week.
 
@@ -141,6 +157,8 @@ def evaluate(
     units
         ``"km"``/``"mi"`` for everyone, or athlete → unit: the words of the
         message (``value`` and ``threshold`` are in % whatever the unit).
+    roster
+        True for a coach's roster: the message names the athlete instead of "you".
 
     Returns
     -------
@@ -154,6 +172,9 @@ def evaluate(
         flagged &= ~skip.reindex(change.index, fill_value=False)
     findings = []
     for row in change[flagged].itertuples(index=False):
+        numbers, advice = _message(
+            row, rule, unit_of(units, row.athlete), Voice.of(row.athlete, roster)
+        )
         findings.append(
             rules.finding(
                 RULE_ID,
@@ -163,7 +184,8 @@ def evaluate(
                 week_start=as_date(row.week_start),
                 value=round(float(row.change_pct), 1),
                 threshold=rule.band(row.severity),
-                message=_message(row, rule, unit_of(units, row.athlete)),
+                numbers=numbers,
+                advice=advice,
             )
         )
     return findings

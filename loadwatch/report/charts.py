@@ -71,12 +71,13 @@ def weekly_distance_chart(
     *,
     rules: RuleSet | None = None,
     units: str = "km",
+    daily: pd.DataFrame | None = None,
     span: Span = None,
     ax: Axes | None = None,
 ) -> Figure:
     """:func:`~loadwatch.report.charts_load.draw_weekly_distance` as a report figure."""
     ax = _figure(ax, 3.3)
-    return _of(draw_weekly_distance(bands, rules=rules, units=units, span=span, ax=ax))
+    return _of(draw_weekly_distance(bands, rules=rules, units=units, daily=daily, span=span, ax=ax))
 
 
 def long_run_chart(

@@ -13,7 +13,8 @@ distances are drawn in the athlete's unit (:mod:`loadwatch.units`)::
     result = lw.import_activities("sample_data/")
     rules = lw.load_rules()
     bands = frames.weekly_bands(lw.weekly_load(result), result.timeline, rules)
-    charts_load.draw_weekly_distance(bands, rules=rules, units="mi")
+    daily = lw.daily_load(result)
+    charts_load.draw_weekly_distance(bands, rules=rules, units="mi", daily=daily)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
+from loadwatch.load.daily import ROLLING_DAYS
 from loadwatch.report.chart_style import (
     COLORS,
     Span,
@@ -51,6 +53,7 @@ __all__ = [
     "draw_long_runs",
     "draw_weekly_distance",
     "pct",
+    "rolling_x",
 ]
 
 
@@ -82,16 +85,24 @@ def _change_labels(
             )
 
 
+def rolling_x(days: pd.Series, window_days: int) -> np.ndarray:
+    """Where a sum over the ``window_days`` days ending on each day is drawn: the
+    middle of those days, so a 7-day sum meets a week's bar at that week's total."""
+    end = pd.to_datetime(days) + pd.Timedelta(days=1)
+    return (end - pd.Timedelta(days=window_days / 2)).to_numpy()
+
+
 def draw_weekly_distance(
     bands: pd.DataFrame,
     *,
     rules: RuleSet | None = None,
     units: str = "km",
+    daily: pd.DataFrame | None = None,
     span: Span = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Weekly distance with the weekly-increase caution and high lines above the
-    established load.
+    established load, and the rolling 7-day distance.
 
     Parameters
     ----------
@@ -102,6 +113,9 @@ def draw_weekly_distance(
         by default.
     units
         ``km`` or ``mi`` for the axis.
+    daily
+        The same athlete's :func:`loadwatch.load.daily.daily_table`: its shortest
+        rolling sum (``distance_km_7d``) is drawn as a line; None leaves it out.
     span
         ``(first, last)`` day to show; the data's range by default.
     ax
@@ -111,8 +125,10 @@ def draw_weekly_distance(
     -------
     matplotlib.axes.Axes
         Bars: weekly distance (high and caution weeks coloured, weeks not judged
-        grey); lines: the established load and the smallest weeks the caution and
-        high bands flag; labels: the change of each week above the caution band.
+        grey); lines: the established load, the smallest weeks the caution and
+        high bands flag, and the distance of the 7 days ending each day (drawn at
+        the middle of those days, :func:`rolling_x`); labels: the change of each
+        week above the caution band.
 
     References
     ----------
@@ -144,7 +160,13 @@ def draw_weekly_distance(
     for line, name in ((caution, "caution"), (high, "high")):
         ax.step(x, line, where="mid", color=COLORS[name], lw=1.2, ls="--",
                 label=f"{pct(rule.band(name))} line")  # fmt: skip
-    top = np.nanmax(np.concatenate([distance, high[np.isfinite(high)], [1.0]]))
+    rolling = np.array([])
+    if daily is not None and not daily.empty:
+        window = ROLLING_DAYS[0]
+        rolling = daily[f"distance_km_{window}d"].to_numpy(dtype=float) * factor
+        ax.plot(rolling_x(daily["day"], window), rolling, color=COLORS["descent"], lw=1.3,
+                label=f"rolling {window}-day distance")  # fmt: skip
+    top = np.nanmax(np.concatenate([distance, high[np.isfinite(high)], rolling, [1.0]]))
     shown = bands["judged"] & (bands["change_pct"] > rule.band("caution"))
     _change_labels(ax, x, distance, bands["change_pct"].where(shown), severity)
     ax.set_ylim(0, top * 1.25)

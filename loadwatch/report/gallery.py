@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from loadwatch.findings.check import findings_frame
+from loadwatch.load.daily import ROLLING_DAYS
 from loadwatch.report import charts
 from loadwatch.report.charts_findings import mark_injuries
 from loadwatch.report.charts_load import SWEET_SPOT, pct
@@ -66,7 +67,9 @@ def chart_captions(rules: RuleSet, units: str = "km") -> dict[str, str]:
             f"dashed lines the {pct(weekly.band('caution'))} (caution) and "
             f"{pct(weekly.band('high'))} (high) lines above it. Coloured bars are weeks that "
             "crossed a line; grey bars were not judged (first weeks, or a return after a "
-            "layoff, judged by its own ramp)."
+            "layoff, judged by its own ramp). The blue line is the running distance of the "
+            f"{ROLLING_DAYS[0]} days ending each day, drawn in the middle of those days: it "
+            "meets each bar at the week's total."
         ),
         "long-run": (
             f"Each bar is one run; the black line is the longest run of the previous {days} "
@@ -207,7 +210,7 @@ def athlete_figures(view: AthleteView, data: ReportData) -> dict[str, Figure]:
     units, rules = view.units, data.rules
     figures = {
         "weekly-distance": charts.weekly_distance_chart(
-            view.bands, rules=rules, units=units, span=span
+            view.bands, rules=rules, units=units, daily=view.daily, span=span
         ),
         "long-run": charts.long_run_chart(view.runs, rules=rules, units=units, span=span),
         "acute-chronic": charts.acute_chronic_chart(view.ratio, rules=rules, span=span),

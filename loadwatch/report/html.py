@@ -47,10 +47,10 @@ from loadwatch.report.model import (
     ReportData,
     build_report_data,
     distance,
-    split_message,
 )
+from loadwatch.report.next_days import next_days_html
 from loadwatch.report.output_files import check_report_path, generator_meta, write_text_atomic
-from loadwatch.report.summary import open_line, this_week, week_lines
+from loadwatch.report.summary import open_line, week_lines
 from loadwatch.rules.ruleset import Finding, RuleSet
 from loadwatch.timeline.build import ImportResult
 from loadwatch.units import climb_text, distance_text, to_km
@@ -89,13 +89,17 @@ table{border-collapse:collapse;font-size:.9em;margin:6px 0}
 th,td{padding:3px 8px;border-bottom:1px solid #e2e2e2;text-align:left;vertical-align:top}
 th{background:#f4f4f4}td.num,th.num{text-align:right}tr.high td{background:#FCEEE6}
 tr.caution td{background:#FDF5E2}td.name{white-space:nowrap}
+.next7{border-left:10px solid #009E73;background:#EEF8F4;padding:8px 16px;margin:12px 0}
+.next7 .headline{font-size:1.2em;font-weight:700;margin:.2em 0 .3em}
+.badge.inactive{background:#56B4E9;color:#1d1d1d}tr.inactive td{background:#EAF4FB}
 .finding{border:1px solid #ddd;border-left:6px solid #8C8C8C;padding:6px 12px;margin:10px 0;
 break-inside:avoid}.finding.high{border-left-color:#D55E00}
 .finding.caution{border-left-color:#E69F00}.finding p{margin:.35em 0}
 .finding code{font-size:.85em;color:#555}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:1px 12px;font-size:.86em;
 margin:.4em 0}dl.facts dt{font-weight:700;color:#444}dl.facts dd{margin:0}
-.todo{background:#F5F5F5;padding:4px 8px}
+.todo{background:#F5F5F5;padding:4px 8px}.line{display:block}
+details.rule{margin:6px 0}details.rule summary{cursor:pointer}
 @media print{body{max-width:none;padding:0;font-size:10.5pt}
 .roster .athlete{break-before:page}h3{break-after:avoid}}
 """
@@ -154,15 +158,31 @@ def _number(value: float, unit: str, units: str) -> str:
     return f"{value:g} {unit}"
 
 
+def _rule_link(rule_id: str) -> str:
+    """A link to the rule's expandable evidence and sources (once per rule, at the end)."""
+    return f'<a href="#rule-{esc(rule_id)}">evidence and sources</a>'
+
+
+def _context_html(finding: Finding, view: AthleteView) -> str:
+    """The context findings of a warning's week (acute:chronic), shown beside it."""
+    items = [
+        f'<span data-finding="{esc(c.rule)}">{esc(c.numbers)} ({esc(c.advice)})</span>'
+        for c in view.context_of(finding)
+        if c.is_alarm
+    ]
+    if not items:
+        return ""
+    return f'<p class="small context"><strong>Context:</strong> {" ".join(items)}</p>'
+
+
 def _finding_card(finding: Finding, view: AthleteView, data: ReportData) -> str:
-    """One warning explained: what happened and why, what to do next, the numbers, the
-    threshold, the evidence label and the source."""
-    what, todo = split_message(finding.message)
+    """One warning: a line of numbers, a line of advice, the value and threshold, and the
+    context finding of its week; the rule's evidence and sources are once per rule."""
     measured = _number(finding.value, finding.unit, view.units)
     limit = _number(finding.threshold, finding.unit, view.units)
     shoe = getattr(finding, "shoe", None)
-    todo_html = f'<p class="todo"><strong>What to do next:</strong> {esc(todo)}</p>' if todo else ""
-    evidence = EVIDENCE_GLOSS.get(finding.evidence, finding.evidence)
+    todo = finding.advice
+    todo_html = f'<p class="todo">{esc(todo)}</p>' if todo else ""
     shoe_row = f"<dt>Shoe</dt><dd>{html_name(shoe)}</dd>" if shoe else ""
     return (
         f'<article class="finding {esc(finding.severity)}" data-rule="{esc(finding.rule)}" '
@@ -170,11 +190,12 @@ def _finding_card(finding: Finding, view: AthleteView, data: ReportData) -> str:
         f"<p>{_badge(finding.severity)} <strong>{esc(data.title(finding.rule))}</strong> "
         f"<code>{esc(finding.rule)}</code> &middot; {finding.date.isoformat()} "
         f'<span class="small">(week of {finding.week_start.isoformat()})</span></p>'
-        f"<p>{esc(what)}</p>{todo_html}"
+        f'<p class="numbers">{esc(finding.numbers)}</p>{todo_html}'
+        f"{_context_html(finding, view)}"
         f'<dl class="facts"><dt>Measured</dt><dd>{esc(measured)}</dd>'
         f"<dt>Threshold</dt><dd>{esc(limit)} ({esc(finding.severity)} line)</dd>{shoe_row}"
-        f"<dt>Evidence</dt><dd>{esc(evidence)}</dd>"
-        f"<dt>Source</dt><dd>{esc(finding.source)}</dd></dl></article>"
+        f"<dt>Evidence</dt><dd>{esc(finding.evidence)} ({_rule_link(finding.rule)})</dd>"
+        "</dl></article>"
     )
 
 
@@ -182,9 +203,7 @@ def _note_card(notes: list[Finding], view: AthleteView, data: ReportData) -> str
     """The notes of one rule in one card: every date with its number, then the latest
     note's text and advice once (they repeat), the threshold, evidence and source."""
     latest = max(notes, key=lambda f: f.date)
-    what, todo = split_message(latest.message)
-    rule = data.rule(latest.rule)
-    cite = rule.short if rule is not None else latest.source
+    what, todo = latest.numbers, latest.advice
     dated = sorted(notes, key=lambda f: f.date)
     hidden = max(len(dated) - NOTE_DATES_MAX, 0)
     items = ", ".join(
@@ -194,7 +213,7 @@ def _note_card(notes: list[Finding], view: AthleteView, data: ReportData) -> str
     )
     if hidden:
         items = f"{_code(esc(more(hidden, 'earlier notes', CHECK_COMMAND)))}: … {items}"
-    todo_html = f'<p class="todo"><strong>What to do next:</strong> {esc(todo)}</p>' if todo else ""
+    todo_html = f'<p class="todo">{esc(todo)}</p>' if todo else ""
     return (
         f'<article class="finding note" data-rule="{esc(latest.rule)}">'
         f"<p>{_badge('note')} <strong>{esc(data.title(latest.rule))}</strong> "
@@ -202,8 +221,7 @@ def _note_card(notes: list[Finding], view: AthleteView, data: ReportData) -> str
         f'<p class="small">{items}</p>'
         f"<p>The latest ({latest.date.isoformat()}): {esc(what)}</p>{todo_html}"
         f'<p class="small">Threshold {esc(_number(latest.threshold, latest.unit, view.units))}'
-        f" &middot; evidence: {esc(latest.evidence)} &middot; source: {esc(cite)} (in full "
-        'under <a href="#rules">the rules</a>)</p></article>'
+        f" &middot; evidence: {esc(latest.evidence)} ({_rule_link(latest.rule)})</p></article>"
     )
 
 
@@ -218,15 +236,24 @@ def _verdict(view: AthleteView, data: ReportData) -> str:
         parts.append(f'<p class="headline">Open warnings: {esc(counts)}</p><ul>')
         for finding, since, count in view.open_by_rule():
             line = open_line(finding, since, count, data.title(finding.rule))
+            # A title, then one line of numbers and one of advice (the latest of the rule).
             parts.append(
                 f"<li>{_badge(finding.severity)} {esc(line)}: "
                 f"{esc(_number(finding.value, finding.unit, units))} "
                 f"(the {esc(finding.severity)} line is "
-                f"{esc(_number(finding.threshold, finding.unit, units))})</li>"
+                f"{esc(_number(finding.threshold, finding.unit, units))})"
+                f'<span class="line">{esc(finding.numbers)}</span>'
+                f'<span class="line"><strong>{esc(finding.advice)}</strong></span>'
+                f"{_context_html(finding, view)}</li>"
             )
-        parts.append("</ul><p><strong>This week:</strong></p><ul>")
-        parts += [f"<li>{esc(text)}</li>" for text in this_week(view, limit=4)]
         parts.append("</ul>")
+    elif view.inactive_days is not None:
+        last = view.as_of - timedelta(days=view.inactive_days) if view.as_of else None
+        parts.append(
+            f'<p class="headline">Inactive {_count(view.inactive_days, "day")}</p>'
+            f"<p>No run since {esc(last)}. <strong>This week:</strong> come back on the "
+            "return ramp above, not at the old load.</p>"
+        )
     else:
         parts.append(
             '<p class="headline">Nothing too much, too soon right now</p>'
@@ -391,17 +418,24 @@ def _details(view: AthleteView, data: ReportData, number: int) -> str:
 
 def _rules_section(data: ReportData) -> str:
     fired = list(dict.fromkeys(f.rule for f in data.findings))
-    parts = ['<section id="rules"><h2>The rules that fired</h2>']
+    parts = [
+        '<section id="rules"><h2>The rules that fired</h2>'
+        '<p class="small">Each rule\'s evidence and sources, once (open one to read it).</p>'
+    ]
     for rule_id in fired:
         rule = data.rule(rule_id)
         if rule is None:
             parts.append(f"<p><code>{esc(rule_id)}</code></p>")
             continue
+        gloss = EVIDENCE_GLOSS.get(rule.evidence, rule.evidence)
         parts.append(
-            f'<div class="rule" data-rule="{esc(rule.id)}"><p><strong>{esc(rule.title)}</strong> '
-            f"<code>{esc(rule.id)}</code> &middot; {esc(rule.evidence)}</p>"
-            f'<p class="small">{_code(esc(rule.explanation))} {esc(rule.evidence_note)}</p>'
-            f'<p class="small">Source: {esc(rule.source)}</p></div>'
+            f'<details class="rule" id="rule-{esc(rule.id)}" data-rule="{esc(rule.id)}">'
+            f"<summary><strong>{esc(rule.title)}</strong> <code>{esc(rule.id)}</code> "
+            f"&middot; {esc(rule.evidence)}</summary>"
+            f'<p class="evidence-note">{esc(rule.evidence_note)}</p>'
+            f'<p class="small">Evidence: {esc(gloss)}.</p>'
+            f'<p class="small">{_code(esc(rule.explanation))}</p>'
+            f'<p class="small">Source: {esc(rule.source)}</p></details>'
         )
     quiet = [r for r in data.rules.values() if r.id not in fired and r.kind == "rule"]
     if quiet:
@@ -443,6 +477,7 @@ def render(data: ReportData) -> str:
         section = [f'<section class="athlete" id="athlete-{number}">']
         if data.is_roster:
             section.append(f"<h2>{number}. {html_name(view.name)}</h2>")
+        section.append(next_days_html(view))
         section.append(_verdict(view, data))
         if not data.is_roster:
             section.append(medical.html_block())

@@ -5,34 +5,34 @@ tables of :mod:`loadwatch.report.frames`, the shoe table where available) and
 splits everything by athlete. The terminal summary, the HTML report and the
 coach's roster index all read the same :class:`ReportData`, so they agree.
 
-*Open* findings are the alarms (caution or high) dated within
+*Open* findings are the warnings (caution or high, not context) dated within
 :data:`OPEN_DAYS` days of the report date, or later (a weekly finding is dated
 on the last day of its week): the finding's week and the week after it, which
-its "next week" advice is about.
+its advice is about. :meth:`loadwatch.findings.collection.Findings.open` is the one
+definition, shared with ``loadwatch check --open``. An ``acute-chronic`` finding
+(context only) is shown beside the warning of its week, never counted.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from loadwatch.findings.check import check, weekly_load
+from loadwatch.findings.check import athlete_names, check, import_until, weekly_load
+from loadwatch.findings.collection import OPEN_DAYS, Findings
 from loadwatch.findings.injuries import read_injuries
+from loadwatch.load.daily import daily_table
+from loadwatch.load.plan import plan_records, plan_table
 from loadwatch.load.weekly import week_start_of
 from loadwatch.report import frames
 from loadwatch.rules.ruleset import SEVERITIES, Finding, Rule, RuleSet, load_rules
 from loadwatch.timeline.build import ImportResult
 from loadwatch.timeline.settings import AthleteSettings
 from loadwatch.units import KM_PER_MI, distance_text
-
-#: Alarms dated this many days before the report date, or later, are open [days].
-OPEN_DAYS = 14
-_NEXT = re.compile(r"\bNext weeks?:\s*")
-
 
 __all__ = [
     "KM_PER_MI",
@@ -42,7 +42,7 @@ __all__ = [
     "advice",
     "build_report_data",
     "distance",
-    "split_message",
+    "numbers",
     "until",
 ]
 
@@ -56,21 +56,14 @@ def distance(value_km: float | None, units: str, digits: int = 1) -> str:
     return distance_text(value_km, units, digits)
 
 
-def split_message(message: str) -> tuple[str, str]:
-    """A finding's message split into (what happened and why, what to do next).
-
-    The engine ends every message with ``Next week: …`` (or ``Next weeks: …``); a
-    message without it is returned whole with an empty second part.
-    """
-    match = _NEXT.search(message)
-    if match is None:
-        return message.strip(), ""
-    return message[: match.start()].strip(), message[match.end() :].strip()
-
-
 def advice(finding: Finding) -> str:
-    """The "what to do next week" part of a finding's message (may be empty)."""
-    return split_message(finding.message)[1]
+    """What to do next: the finding's :attr:`~loadwatch.rules.ruleset.Finding.advice`."""
+    return finding.advice
+
+
+def numbers(finding: Finding) -> str:
+    """What happened, with the value and the line: the message without its advice."""
+    return finding.numbers
 
 
 @dataclass
@@ -91,12 +84,23 @@ class AthleteView:
         Chart tables (:mod:`loadwatch.report.frames`) for this athlete.
     shoes
         Shoe table rows, or None where shoe tracking is unavailable.
+    daily
+        Every day up to ``as_of`` with rolling sums
+        (:func:`loadwatch.load.daily.daily_table`): the weekly chart's rolling line.
     findings
         Every finding (alarms and notes), by date.
     open_findings
         The open alarms (see the module docstring), high first.
     as_of
         Report date (local day); None where the import holds no activity.
+    plan
+        The plan ahead for ``as_of`` + 1 and its week, as ``loadwatch plan --json``
+        gives it (:func:`loadwatch.load.plan.plan_records`; ISO dates, km); None
+        without a report date. The "Next 7 days" of every view.
+    inactive_days
+        Days from the last run to ``as_of`` where they reach the layoff gap of
+        ``return-from-layoff`` (``min_gap_days``): the athlete is inactive and the
+        plan is the return ramp; None otherwise (and for an athlete with no run).
     """
 
     name: str
@@ -112,6 +116,9 @@ class AthleteView:
     findings: list[Finding]
     open_findings: list[Finding]
     as_of: date | None
+    daily: pd.DataFrame | None = None
+    plan: dict[str, Any] | None = None
+    inactive_days: int | None = None
 
     @property
     def units(self) -> str:
@@ -120,17 +127,22 @@ class AthleteView:
 
     @property
     def alarms(self) -> list[Finding]:
-        """Every caution and high finding, by date."""
-        return [f for f in self.findings if f.is_alarm]
+        """Every warning (caution and high, not context), by date."""
+        return Findings(self.findings).warnings()
 
     @property
     def notes(self) -> list[Finding]:
         """Every note (context, never an alarm), by date."""
         return [f for f in self.findings if not f.is_alarm]
 
+    def context_of(self, finding: Finding) -> list[Finding]:
+        """The context findings (``acute-chronic``) of ``finding``'s week, shown beside it."""
+        return Findings(self.findings).context_of(finding)
+
     def count(self, severity: str, *, open_only: bool = True) -> int:
-        """Number of findings of ``severity`` (open ones by default)."""
-        pool = self.open_findings if open_only else self.findings
+        """Number of warnings of ``severity`` (open ones by default); a context finding
+        (``acute-chronic``) is never counted."""
+        pool = self.open_findings if open_only else Findings(self.findings).warnings()
         return sum(f.severity == severity for f in pool)
 
     @property
@@ -141,11 +153,20 @@ class AthleteView:
                 return severity
         return "ok"
 
+    @property
+    def status(self) -> str:
+        """:attr:`level`, or ``inactive`` for an athlete with no open warning and no run
+        for :attr:`inactive_days` (never shown as fine)."""
+        level = self.level
+        return "inactive" if level == "ok" and self.inactive_days is not None else level
+
     def risk_key(self) -> tuple:
-        """Sort key, riskiest first: open high, open caution, then all high and caution."""
+        """Sort key, riskiest first: open high, open caution, inactive, then all high and
+        caution."""
         return (
             -self.count("high"),
             -self.count("caution"),
+            self.inactive_days is None,
             -self.count("high", open_only=False),
             -self.count("caution", open_only=False),
             self.name.casefold(),
@@ -258,6 +279,9 @@ class ReportData:
     injuries: pd.DataFrame | None = None
     #: Lines of ``injuries.csv`` left out (a bad date or area), one message each.
     injury_problems: list[str] = field(default_factory=list)
+    #: The plan ahead of every athlete (:func:`loadwatch.load.plan.plan_table`), computed
+    #: once; each view's :attr:`AthleteView.plan` is its row. None without a report date.
+    plans: pd.DataFrame | None = None
 
     @property
     def is_roster(self) -> bool:
@@ -287,22 +311,14 @@ def _mine(frame: pd.DataFrame | None, name: str) -> pd.DataFrame | None:
 
 
 def _names(result: ImportResult) -> list[str]:
-    names = list(result.report.athletes) or list(result.settings)
-    for name in result.timeline["athlete"].dropna().unique():
-        if name not in names:
-            names.append(str(name))
-    return names
+    return athlete_names(result)
 
 
 def until(result: ImportResult, as_of: date) -> ImportResult:
     """The import as it stood at the end of the local day ``as_of``: later activities
-    (and their laps and speed profiles) are left out."""
-    keep = result.timeline["start_local"] < pd.Timestamp(as_of) + pd.Timedelta(days=1)
-    timeline = result.timeline[keep].reset_index(drop=True)
-    ids = set(timeline["activity_id"])
-    laps = result.laps[result.laps["activity_id"].isin(ids)].reset_index(drop=True)
-    profiles = {key: value for key, value in result.profiles.items() if key in ids}
-    return ImportResult(timeline, laps, result.report, result.settings, profiles)
+    (and their laps and speed profiles) are left out
+    (:func:`loadwatch.findings.check.import_until`)."""
+    return import_until(result, as_of)
 
 
 def build_report_data(
@@ -351,13 +367,27 @@ def build_report_data(
         "fast": frames.fast_weeks(weeks, rules),
     }
     as_of = as_of or last
+    daily = daily_table(timeline, as_of=as_of, rules=rules)
     shoe_frame = frames.shoes(result, rules, as_of)
-    opened = as_of - timedelta(days=OPEN_DAYS) if as_of is not None else None
+    plans = None
+    if as_of is not None:
+        plans = plan_table(
+            timeline,
+            result.laps,
+            result.profiles,
+            as_of=as_of,
+            week_start=week_start,
+            units={name: s.units for name, s in result.settings.items()},
+            rules=rules,
+            exports=result.exports,
+        )
+    plan_of = {r["athlete"]: r for r in plan_records(plans)} if plans is not None else {}
+    gap_days = int(rules["return-from-layoff"].param("min_gap_days"))
     order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
     athletes = []
     for name in _names(result):
         mine = [f for f in findings if f.athlete == name]
-        open_findings = [f for f in mine if f.is_alarm and opened is not None and f.date > opened]
+        open_findings = Findings(mine).open(as_of).warnings()
         open_findings.sort(key=lambda f: (order[f.severity], f.date))
         athletes.append(
             AthleteView(
@@ -369,6 +399,9 @@ def build_report_data(
                 findings=mine,
                 open_findings=open_findings,
                 as_of=as_of,
+                daily=_mine(daily, name),
+                plan=plan_of.get(name),
+                inactive_days=_inactive_days(timeline, name, as_of, gap_days),
                 **{key: _mine(frame, name) for key, frame in tables.items()},
             )
         )
@@ -383,7 +416,19 @@ def build_report_data(
         findings=findings,
         injuries=None if injuries.empty else injuries,
         injury_problems=list(injuries.attrs.get("problems", [])),
+        plans=plans,
     )
+
+
+def _inactive_days(
+    timeline: pd.DataFrame, name: str, as_of: date | None, gap_days: int
+) -> int | None:
+    """Days from ``name``'s last run to ``as_of`` if at least ``gap_days``, else None."""
+    runs = timeline[(timeline["athlete"] == name) & timeline["is_run"]]
+    if as_of is None or runs.empty:
+        return None
+    days = (as_of - pd.Timestamp(runs["start_local"].max()).date()).days
+    return days if days >= gap_days else None
 
 
 def slug(text: str) -> str:

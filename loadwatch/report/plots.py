@@ -29,6 +29,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.axes import Axes
 
+from loadwatch.load.daily import daily_table
 from loadwatch.load.weekly import WeekStart, athlete_week_start
 from loadwatch.report import frames
 from loadwatch.report.chart_style import Span, titled
@@ -120,7 +121,8 @@ def weekly_distance(
     -------
     matplotlib.axes.Axes
         Bars of weekly distance [km or mi], high and caution weeks coloured; the
-        established load and the caution and high lines
+        established load, the caution and high lines and the rolling 7-day
+        distance of the timeline's days (:func:`loadwatch.load.daily.daily_table`)
         (:func:`loadwatch.report.charts_load.draw_weekly_distance`).
 
     References
@@ -131,8 +133,10 @@ def weekly_distance(
     """
     name = _athlete(weeks, athlete, "weekly table")
     rules = rules or load_rules()
-    bands = frames.weekly_bands(_only(weeks, name), _only(timeline, name), rules)
-    ax = draw_weekly_distance(bands, rules=rules, units=units, span=span, ax=ax)
+    mine = _only(timeline, name)
+    bands = frames.weekly_bands(_only(weeks, name), mine, rules)
+    daily = daily_table(mine, rules=rules)
+    ax = draw_weekly_distance(bands, rules=rules, units=units, daily=daily, span=span, ax=ax)
     return titled(ax, name)
 
 

@@ -1,11 +1,17 @@
 """The short terminal summary of ``loadwatch report``: a runner reads it in ten seconds.
 
-For one athlete (at most 25 lines): the latest week, the open warnings by
-severity with since when, what to do this week, the earlier record, shoes due
-and the one-line red flags. For a roster: one line per athlete, riskiest first,
-at most :data:`~loadwatch.report.limits.ROSTER_LINES_MAX`. Names are cleaned of
-control characters and cut (:mod:`loadwatch.report.limits`). The full
-explanation of every finding is in the HTML report.
+For one athlete (at most 25 lines): "Next 7 days" first
+(:func:`loadwatch.report.next_days.next_days_lines`: the plan's limits, the phase,
+a return ramp, shoes about to pass a line, holes in the records), then the latest
+week, the open warnings by severity with since when, what to do this week, the
+earlier record, shoes due and the one-line red flags. For a
+roster: one line per athlete, riskiest first (an athlete without a run for weeks
+as *inactive N days*, above the athletes without warnings), with the last
+activity and the next-run and week limits, at most
+:data:`~loadwatch.report.limits.ROSTER_LINES_MAX`. Names are cleaned of control
+characters and cut to their column with an ellipsis
+(:func:`loadwatch.safe_text.name_cell`). The full explanation of every
+finding is in the HTML report.
 """
 
 from __future__ import annotations
@@ -30,20 +36,28 @@ from loadwatch.report.model import (
     ReportData,
     build_report_data,
     distance,
-    split_message,
 )
+from loadwatch.report.next_days import next_days_lines
 from loadwatch.report.roster import index_rows
 from loadwatch.rules.ruleset import Finding, RuleSet
+from loadwatch.safe_text import name_cell
 from loadwatch.timeline.build import ImportResult
+from loadwatch.units import limit_text
 
 #: Width of the summary [characters].
 WIDTH = 88
-#: Open warnings listed before "and N more".
-MAX_OPEN_LINES = 5
-#: Lines of "this week" advice at most.
-MAX_ADVICE_LINES = 4
+#: Open warnings listed before "and N more" (each: a title, a line of numbers, the advice).
+MAX_OPEN_LINES = 3
 
-__all__ = ["WIDTH", "open_line", "summary_from_data", "summary_text", "this_week", "week_lines"]
+__all__ = [
+    "WIDTH",
+    "open_line",
+    "summary_from_data",
+    "summary_text",
+    "this_week",
+    "warning_lines",
+    "week_lines",
+]
 
 _MARK = {"high": "HIGH", "caution": "CAUTION", "ok": "ok"}
 
@@ -69,6 +83,7 @@ def week_lines(view: AthleteView) -> list[str]:
             f"{distance(latest['distance_km'], view.units)} in {_count(latest['runs'], 'run')}."
         )
     week = view.last_full_week()
+    assert week is not None  # there is a latest week
     label = "Latest week" if latest["complete"] else "Last week"
     line = (
         f"{label} (from {week['week_start']}): "
@@ -91,13 +106,38 @@ def open_line(finding: Finding, since: date, count: int, title: str) -> str:
 
 
 def this_week(view: AthleteView, limit: int = 2) -> list[str]:
-    """The "next week" advice of the open findings, one per rule, most severe first."""
-    advice = []
+    """The advice of the open warnings (the latest of each rule), most severe first."""
+    advice: list[str] = []
     for finding, _since, _count in view.open_by_rule():
-        text = split_message(finding.message)[1]
+        text = finding.advice
         if text and text not in advice:
             advice.append(text[0].upper() + text[1:])
     return advice[:limit]
+
+
+def warning_lines(view: AthleteView, finding: Finding, width: int = WIDTH) -> list[str]:
+    """The lines under an open warning's title: its numbers and its advice, each wrapped
+    to ``width`` on at most two lines, and the context finding of its week (the
+    acute:chronic ratio) where there is one."""
+    indent = " " * 11
+
+    def wrapped(text: str, first: str, rest: str) -> list[str]:
+        return textwrap.wrap(
+            text,
+            width,
+            initial_indent=first,
+            subsequent_indent=rest,
+            max_lines=2,
+            placeholder=" …",
+        )
+
+    lines = wrapped(finding.numbers, indent, indent)
+    lines += wrapped(finding.advice, indent + "→ ", indent + "  ")
+    context = [c for c in view.context_of(finding) if c.is_alarm]
+    if context:
+        shown = ", ".join(f"{c.rule} {c.value:g}" for c in context)
+        lines.append(_clip(f"{indent}context, not counted: {shown}", width))
+    return lines
 
 
 def _shoes(view: AthleteView) -> str | None:
@@ -125,14 +165,9 @@ def _athlete_lines(view: AthleteView, data: ReportData) -> list[str]:
         for finding, since, count in groups[:MAX_OPEN_LINES]:
             text = f"{finding.rule}: {open_line(finding, since, count, data.title(finding.rule))}"
             lines.append(_clip(f"  {_MARK[finding.severity]:<8} {text}"))
+            lines += warning_lines(view, finding)
         if len(groups) > MAX_OPEN_LINES:
             lines.append(f"  … and {len(groups) - MAX_OPEN_LINES} more")
-        lines += textwrap.wrap(
-            "This week: " + " ".join(this_week(view)),
-            WIDTH,
-            max_lines=MAX_ADVICE_LINES,
-            placeholder=" …",
-        )
     else:
         lines.append(f"Open warnings (last {OPEN_DAYS} days): none.")
     if view.alarms:
@@ -149,23 +184,31 @@ def _athlete_lines(view: AthleteView, data: ReportData) -> list[str]:
     return lines
 
 
+#: Width of the athlete column of the roster table [characters].
+ROSTER_NAME_CHARS = 16
+
+
 def _roster_lines(data: ReportData) -> list[str]:
+    """The roster table: status, athlete, last activity, open warnings (high/caution),
+    the plan's next-run and week limits, shoes due; one line each, riskiest first."""
     lines = [
-        f"{'':<7} {'athlete':<22} {'last week':>11} {'change':>6} {'open: high':>10} "
-        f"{'caution':>7}  shoes due"
+        f"{'':<16} {'athlete':<{ROSTER_NAME_CHARS}} {'last':<10} {'open h/c':>8} "
+        f"{'next run':>9} {'week max':>9}  shoes due"
     ]
     rows = index_rows(data)
     for row in rows[:ROSTER_LINES_MAX]:
-        change = "-" if pd.isna(row["change_pct"]) else f"{row['change_pct']:+.0f}%"
         due = row["shoes_due"]
         shoes = "-" if due is None else (", ".join(clean(s, 22) for s in due[:3]) or "none")
         if due is not None and len(due) > 3:
             shoes += f" (+{len(due) - 3})"
+        units = row["units"]
+        opened = f"{row['open_high']}/{row['open_caution']}"
         lines.append(
             _clip(
-                f"{_MARK[row['level']]:<7} {clean(row['athlete'], 22):<22} "
-                f"{distance(row['distance_km'], row['units']):>11} {change:>6} "
-                f"{row['open_high']:>10} {row['open_caution']:>7}  {shoes}"
+                f"{row['status_text']:<16} {name_cell(row['athlete'], ROSTER_NAME_CHARS)} "
+                f"{row['last_activity'] or '-'!s:<10} {opened:>8} "
+                f"{limit_text(row['run_km_max'], units):>9} "
+                f"{limit_text(row['week_km_max'], units):>9}  {shoes}"
             )
         )
     if len(rows) > ROSTER_LINES_MAX:
@@ -181,7 +224,11 @@ def summary_from_data(data: ReportData) -> str:
         lines += _roster_lines(data)
     elif data.athletes:
         view = data.athletes[0]
-        lines = [f"loadwatch report: {clean(view.name, NAME_CHARS)}, as of {as_of}"]
+        tail = f", as of {as_of}"
+        room = WIDTH - len("loadwatch report: ") - len(tail)  # the title stays one line
+        name = name_cell(clean(view.name, NAME_CHARS), room).rstrip()
+        lines = [f"loadwatch report: {name}{tail}"]
+        lines += next_days_lines(view)
         lines += _athlete_lines(view, data)
     else:
         lines = ["loadwatch report: no athletes found"]

@@ -3,6 +3,7 @@ label) and its loader, :mod:`loadwatch.rules.ruleset`."""
 
 from loadwatch.rules.ruleset import (
     ALARMS,
+    CONTEXT_IDS,
     EVIDENCE_LABELS,
     NOTE_IDS,
     RULE_IDS,
@@ -16,6 +17,7 @@ from loadwatch.rules.ruleset import (
 
 __all__ = [
     "ALARMS",
+    "CONTEXT_IDS",
     "EVIDENCE_LABELS",
     "NOTE_IDS",
     "RULE_IDS",

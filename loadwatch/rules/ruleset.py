@@ -8,11 +8,11 @@ reads and validates it; a malformed file raises
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -41,6 +41,9 @@ RULE_IDS = (
 )
 #: Note ids (findings of severity ``note``).
 NOTE_IDS = ("heat-note", "cross-training-note", "beginner-note")
+#: Rules the evidence sheet ranks as context only: a finding of theirs is shown beside the
+#: warning of the same athlete and week and is never counted as a warning of its own.
+CONTEXT_IDS = ("acute-chronic",)
 KINDS = ("rule", "note")
 
 _TEXT_FIELDS = ("title", "unit", "evidence", "source", "short", "evidence_note", "explanation")
@@ -121,20 +124,26 @@ class Finding:
     unit
         ``%``, ``km``, ``m``, ``ratio``, ``°C``, ``h`` or ``weeks``.
     message
-        Plain words: what happened, why it matters for the calf, what to do next week.
+        A few hundred characters: one line of numbers (what happened, the value and
+        the line it crossed) followed by :attr:`advice`.
     source
         Published source(s) with DOI.
     evidence
         One of :data:`EVIDENCE_LABELS`.
     shoe
         The pair of shoes a shoe rule is about; None for every other rule.
+    advice
+        The next step, with a number in the runner's unit (the end of ``message``).
+    evidence_note
+        The rule's sentence on how strong its evidence is (:attr:`Rule.evidence_note`):
+        the same for every finding of a rule, so reports show it once per rule.
     """
 
     athlete: str
     rule: str
     severity: str
-    date: date
-    week_start: date
+    date: dt.date
+    week_start: dt.date
     value: float
     threshold: float
     unit: str
@@ -142,11 +151,31 @@ class Finding:
     source: str
     evidence: str
     shoe: str | None = None
+    advice: str = ""
+    evidence_note: str = ""
 
     @property
     def is_alarm(self) -> bool:
         """True for caution and high, False for notes."""
         return self.severity in ALARMS
+
+    @property
+    def is_context(self) -> bool:
+        """True for a rule the evidence sheet ranks as context only (:data:`CONTEXT_IDS`):
+        shown beside the warning of its week, never counted as a warning of its own."""
+        return self.rule in CONTEXT_IDS
+
+    @property
+    def is_warning(self) -> bool:
+        """An alarm that counts as a warning: caution or high, and not context."""
+        return self.is_alarm and not self.is_context
+
+    @property
+    def numbers(self) -> str:
+        """The line of numbers: :attr:`message` without its trailing :attr:`advice`."""
+        if self.advice and self.message.endswith(self.advice):
+            return self.message[: -len(self.advice)].rstrip()
+        return self.message
 
 
 class RuleSet(Mapping[str, Rule]):
@@ -165,11 +194,35 @@ class RuleSet(Mapping[str, Rule]):
     def __len__(self) -> int:
         return len(self._rules)
 
-    def finding(self, rule_id: str, **fields: Any) -> Finding:
-        """A :class:`Finding` of ``rule_id`` with its unit, source and evidence filled in."""
+    def finding(
+        self, rule_id: str, *, numbers: str | None = None, advice: str = "", **fields: Any
+    ) -> Finding:
+        """A :class:`Finding` of ``rule_id`` with its unit, source and evidence filled in.
+
+        Parameters
+        ----------
+        rule_id
+            The rule.
+        numbers
+            The line of numbers (what happened, the value and the line); the
+            message is ``numbers`` followed by ``advice``. Give ``message=``
+            instead to set the whole message.
+        advice
+            The next step, with a number in the runner's unit.
+        **fields
+            The other :class:`Finding` fields (``athlete``, ``severity``, ``date`` ...).
+        """
         rule = self[rule_id]
+        if numbers is not None:
+            fields["message"] = f"{numbers} {advice}".strip()
+        fields.setdefault("evidence_note", rule.evidence_note)
         return Finding(
-            rule=rule_id, unit=rule.unit, source=rule.source, evidence=rule.evidence, **fields
+            rule=rule_id,
+            unit=rule.unit,
+            source=rule.source,
+            evidence=rule.evidence,
+            advice=advice,
+            **fields,
         )
 
 

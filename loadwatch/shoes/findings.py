@@ -88,7 +88,8 @@ def _finding(
     shoe: str,
     severity: str,
     value: float,
-    message: str,
+    numbers: str,
+    advice: str,
 ) -> ShoeFinding:
     first_day = week_start_of(pd.Series([pd.Timestamp(day)]), week_start).iloc[0]
     return ShoeFinding(
@@ -100,10 +101,12 @@ def _finding(
         value=value,
         threshold=rule.band(severity),
         unit=rule.unit,
-        message=message,
+        message=f"{numbers} {advice}",
         source=rule.source,
         evidence=rule.evidence,
         shoe=shoe,
+        advice=advice,
+        evidence_note=rule.evidence_note,
     )
 
 
@@ -118,7 +121,14 @@ def _distance(value_km: float, unit: str) -> str:
     return f"{distance_text(value_km, 'km')} ({km_to(value_km, 'mi'):.0f} miles)"
 
 
-def _mileage_message(row: Any, rule: Rule, severity: str, info: ShoeInfo, unit: str = "km") -> str:
+def _mileage_message(
+    row: Any, rule: Rule, severity: str, info: ShoeInfo, unit: str = "km"
+) -> tuple[str, str]:
+    """The line of numbers and the advice of a pair crossing a line (in ``unit``).
+
+    The advice's number is what is left to the high line after a caution, and how far
+    past it the pair is after a high (the rule's bands).
+    """
     line = line_km(rule, severity)
     day = pd.Timestamp(row.start_local).date()
     total = row.total_km
@@ -128,32 +138,30 @@ def _mileage_message(row: Any, rule: Rule, severity: str, info: ShoeInfo, unit: 
         else ""
     )
     if row.already:
-        what = (
+        numbers = (
             f"{row.shoe} was already past {_distance(line, unit)} when these records begin "
             f"({distance_text(total, unit)} after the run on {day}{before})."
         )
     else:
         in_all = distance_text(total, "mi") if unit == "mi" else _distance(total, unit)
-        what = (
+        numbers = (
             f"{row.shoe} reached {_distance(line, unit)} on the run of {day}: "
-            f"{in_all} in all{before}."
+            f"{in_all} in all{before}; a replacement reminder, not an injury risk."
         )
-    why = (
-        "This is a replacement reminder, not an injury risk (a consensus heuristic), and a "
-        f"pair lasts less for a heavier runner or on rough surfaces. {rule.evidence_note} "
-        f"({rule.short})"
-    )
-    if severity == "high":
+    high_km = line_km(rule, "high")
+    if severity == "high" or math.isinf(high_km):
         advice = (
-            "Next week: if the midsole looks creased or the cushioning feels flat, retire the "
-            "pair for running, and bring the new one in over a few runs."
+            f"Next: at {distance_text(total, unit)}, retire the pair for running if the midsole "
+            "looks creased or the cushioning feels flat, and bring the new one in over a few "
+            "runs."
         )
     else:
+        left = distance_text(max(high_km - total, 0.0), unit)
         advice = (
-            "Next week: look at the midsole and the outsole for wear, and plan the next pair "
-            "so it can join the rotation before this one is worn out."
+            f"Next: check the midsole and outsole for wear; {left} "
+            f"are left to {_distance(high_km, unit)}, so plan the next pair to join the rotation."
         )
-    return f"{what} {why} {advice}"
+    return numbers, advice
 
 
 def mileage_findings(
@@ -197,6 +205,9 @@ def mileage_findings(
             if severity == "high" and row.already:
                 past_high.add(key)
             info = shoes.get(row.athlete, {}).get(row.shoe, ShoeInfo(row.shoe))
+            numbers, advice = _mileage_message(
+                row, rule, severity, info, unit_of(units, row.athlete)
+            )
             findings.append(
                 _finding(
                     rule,
@@ -206,9 +217,8 @@ def mileage_findings(
                     shoe=row.shoe,
                     severity=severity,
                     value=round(km_to(row.total_km, rule.unit), 1),
-                    message=_mileage_message(
-                        row, rule, severity, info, unit_of(units, row.athlete)
-                    ),
+                    numbers=numbers,
+                    advice=advice,
                 )
             )
     return findings
@@ -276,6 +286,9 @@ def drop_change_findings(
                 lower = min(drops) - new.drop_mm if drops and new.drop_mm is not None else math.nan
                 minimalist = bool(new.minimalist and old and not any(p.minimalist for p in old))
                 if (not math.isnan(lower) and lower >= band) or minimalist:
+                    numbers, advice = _drop_message(
+                        new, old, lower, start.date(), rule, last_used.get(row.shoe)
+                    )
                     findings.append(
                         _finding(
                             rule,
@@ -285,9 +298,8 @@ def drop_change_findings(
                             shoe=row.shoe,
                             severity="caution",
                             value=round(lower, 1) if not math.isnan(lower) else math.nan,
-                            message=_drop_message(
-                                new, old, lower, start.date(), rule, last_used.get(row.shoe)
-                            ),
+                            numbers=numbers,
+                            advice=advice,
                         )
                     )
             last_used[row.shoe] = start
@@ -302,7 +314,12 @@ def _drop_message(
     day: date,
     rule: Rule,
     last_used: pd.Timestamp | None,
-) -> str:
+) -> tuple[str, str]:
+    """The line of numbers and the advice of a first run in a lower-drop pair.
+
+    The advice's number is the rule's ``lookback_days`` as weeks: the time to bring
+    the pair in over.
+    """
     days = int(rule.param("lookback_days"))
     previous = ", ".join(f"{p.name} ({_drop(p)})" for p in sorted(old, key=lambda p: p.name))
     change = f": {lower:g} mm lower" if not math.isnan(lower) else ""
@@ -311,17 +328,16 @@ def _drop_message(
     else:
         gap = (pd.Timestamp(day) - last_used.normalize()).days
         first = f"Back in {new.name} ({_drop(new)}) on {day} after {gap} days without it"
-    what = f"{first}, after {previous} in the previous {days} days{change}."
-    why = (
-        "A lower drop or a minimalist shoe asks more of the calf and Achilles. "
-        f"{rule.evidence_note} ({rule.short})"
+    numbers = (
+        f"{first}, after {previous} in the previous {days} days{change} (the caution line is "
+        f"{rule.band('caution'):g} mm lower)."
     )
     advice = (
-        "Next weeks: bring the new pair in gradually: short easy runs in it at first, "
-        "the long run and hard sessions in the old pair; and ease off if the calf or "
+        f"Next {days // 7} weeks: bring the new pair in gradually, short easy runs in it at "
+        "first and the long run and hard sessions in the old pair; ease off if the calf or "
         "Achilles stays sore the next morning."
     )
-    return f"{what} {why} {advice}"
+    return numbers, advice
 
 
 def shoe_findings(

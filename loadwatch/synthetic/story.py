@@ -267,9 +267,19 @@ def _story_run(week: int, weekday: int, hhmm: str, km: float, opts: dict) -> Pla
 
 
 def _cross_training() -> list[PlannedRun]:
-    ride = {"sport": "cycling", "sub_sport": "road", "pace_s_per_km": 130.0}
+    def ride(day: int, km: float, ascent_m: float, temperature_c: float) -> PlannedRun:
+        return PlannedRun(
+            datetime(2026, 9, day, 9, 0),
+            km,
+            ascent_m=ascent_m,
+            temperature_c=temperature_c,
+            sport="cycling",
+            sub_sport="road",
+            pace_s_per_km=130.0,
+        )
+
     return [
-        PlannedRun(datetime(2026, 9, 12, 9, 0), 25.0, ascent_m=60, temperature_c=18, **ride),
+        ride(12, 25.0, 60, 18),
         PlannedRun(
             datetime(2026, 9, 16, 7, 0),
             1.5,
@@ -278,7 +288,7 @@ def _cross_training() -> list[PlannedRun]:
             sub_sport="lap_swimming",
             gps=False,
         ),
-        PlannedRun(datetime(2026, 9, 26, 9, 0), 32.0, ascent_m=80, temperature_c=17, **ride),
+        ride(26, 32.0, 80, 17),
     ]
 
 

@@ -3,7 +3,8 @@
 Writes what Strava's "Download your data" archive holds, unpacked:
 ``activities/<id>.fit.gz`` (or ``.gpx.gz``) per activity, ``activities.csv``
 with Strava's header (``Elapsed Time`` and ``Distance`` twice: display values
-first, raw seconds and metres last) and ``shoes.csv``. Strava re-measures
+first, raw seconds and metres last), ``shoes.csv`` and, where a name is given,
+``profile.csv`` (the account's owner). Strava re-measures
 distances, so the CSV's distances are the planned ones times
 :data:`STRAVA_SCALE`.
 """
@@ -45,6 +46,19 @@ HEADER = [
 ]
 #: Strava's own distances differ a little from the watch's (it re-measures the track).
 STRAVA_SCALE = 1.008
+#: Strava's profile.csv header (shortened after "Country").
+PROFILE_HEADER = [
+    "Athlete ID",
+    "Email Address",
+    "First Name",
+    "Last Name",
+    "Sex",
+    "Description",
+    "Weight",
+    "City",
+    "State",
+    "Country",
+]
 #: Strava's ``Activity Type`` per loadwatch sport.
 STRAVA_TYPES = {"running": "Run", "cycling": "Ride", "walking": "Walk", "swimming": "Swim"}
 
@@ -93,6 +107,7 @@ def write_strava_export(
     shoes: Sequence[tuple[str, str, str]] = (),
     extra_files: dict[str, PlannedRun] | None = None,
     manual: Sequence[tuple[int, PlannedRun, str]] = (),
+    profile: tuple[str, str] | None = None,
 ) -> dict[int, PlannedRun]:
     """Write a Strava export into ``folder``.
 
@@ -107,6 +122,8 @@ def write_strava_export(
         Relative path → run, written uncompressed (a watch's own copy).
     manual
         Activities typed in by hand on Strava: a CSV row without a file.
+    profile
+        ``(first name, last name)`` of the account: written as ``profile.csv``.
 
     Returns
     -------
@@ -136,6 +153,14 @@ def write_strava_export(
         writer = csv.writer(fh)
         writer.writerow(["Shoe Name", "Shoe Brand", "Shoe Model", "Shoe Default Sport Types"])
         writer.writerows([[n, b, m, "Run"] for n, b, m in shoes])
+    if profile is not None:
+        with (folder / "profile.csv").open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(PROFILE_HEADER)
+            cells = dict.fromkeys(PROFILE_HEADER, "")
+            cells.update({"Athlete ID": "12345678", "First Name": profile[0]})
+            cells["Last Name"] = profile[1]
+            writer.writerow([cells[name] for name in PROFILE_HEADER])
     for relative, run in (extra_files or {}).items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         write_run(run, folder / relative, timezone=timezone, home=home)

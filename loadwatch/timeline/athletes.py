@@ -7,6 +7,11 @@ roster. Files under no settings file belong to one athlete named after the
 folder given — or, with ``roster=True``, each top-level sub-folder is an
 athlete even without settings.
 
+An athlete's name is the ``name`` of its ``loadwatch.toml``; without one, the
+name the export itself gives its owner (Strava ``profile.csv``, Garmin's
+``user_profile.json``: :func:`loadwatch.importers.exports.profile.export_profile_name`);
+without that, the folder's (or a zip export's) name.
+
 Folders such as ``2024/``, ``2025/`` or ``garmin/`` inside one runner's export
 are never mistaken for athletes: only a settings file or ``roster=True`` makes
 a roster, because merging two people's runs or splitting one person's history
@@ -30,6 +35,7 @@ from pathlib import Path, PurePath
 
 from loadwatch.errors import ActivityFileError, LoadwatchError, SpecialFileError
 from loadwatch.importers.discover import scan_folder
+from loadwatch.importers.exports.profile import export_profile_name
 from loadwatch.importers.regular_files import special_file_reason
 from loadwatch.timeline.settings import SETTINGS_FILE, AthleteSettings, load_settings
 
@@ -171,12 +177,18 @@ def find_athletes(path: str | Path, *, roster: bool | None = None) -> list[Athle
     except OSError:  # cannot even be looked at: the walk names it
         mode = stat.S_IFDIR
     if not stat.S_ISDIR(mode):  # one file (a FIFO given alone is one problem line)
-        settings, problems = _settings_in(path.parent)
-        name = settings.name or _display_name(path.parent)
+        settings, found = _settings_in(path.parent)
         if path.suffix.lower() == ".zip" and not _has_settings(path.parent):
-            name = settings.name or path.stem  # an export archive is its runner's folder
+            # An export archive is its runner's folder.
+            name = settings.name or export_profile_name(path) or path.stem
+        else:  # the file's own folder only: not every zip beside a file given alone
+            name = (
+                settings.name
+                or export_profile_name(path.parent, nested=False)
+                or _display_name(path.parent)
+            )
         scan = scan_folder(path)
-        return [AthleteFolder(name, path.parent, settings, scan.files, problems + scan.problems)]
+        return [AthleteFolder(name, path.parent, settings, scan.files, found + scan.problems)]
 
     roots: dict[Path, AthleteSettings] = {}
     problems: list[ActivityFileError] = []
@@ -199,7 +211,7 @@ def find_athletes(path: str | Path, *, roster: bool | None = None) -> list[Athle
         roots[path] = root_settings
 
     athletes = {
-        folder: AthleteFolder(settings.name or _display_name(folder), folder, settings)
+        folder: AthleteFolder(_name(folder, settings, roots), folder, settings)
         for folder, settings in roots.items()
     }
     # A file goes to its nearest settings folder (parents are nearest first).
@@ -215,6 +227,15 @@ def find_athletes(path: str | Path, *, roster: bool | None = None) -> list[Athle
         result[0].problems[:0] = athletes[path].problems
     distinct_names(result)
     return sorted(result, key=lambda a: a.name.lower())
+
+
+def _name(folder: Path, settings: AthleteSettings, roots: dict[Path, AthleteSettings]) -> str:
+    """The settings' name, else the export profile's (not another athlete's), else the
+    folder's."""
+    if settings.name:
+        return settings.name
+    others = [root for root in roots if root.parent == folder]
+    return export_profile_name(folder, skip=others) or _display_name(folder)
 
 
 def _has_settings(folder: Path) -> bool:

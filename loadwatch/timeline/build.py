@@ -346,7 +346,7 @@ class _Pending:
 
     athlete: AthleteFolder
     outcome: FileOutcome
-    parts: list[FileOutcome | None] = field(default_factory=list)
+    parts: list[FileOutcome] = field(default_factory=list)
 
 
 def _archive_work(pending: _Pending) -> Iterator[tuple[_Pending, int, _Item]]:

@@ -201,7 +201,8 @@ def file_digest(path: Path) -> str:
     try:
         if is_archive_name(path.name):
             with open_regular_file(path) as fh:
-                return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+                digest = hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16))  # type: ignore[arg-type]  # BinaryIO has readinto at run time
+                return digest.hexdigest()
         return read_file_data(path).digest
     except Exception:  # unreadable now: not the content that was cached
         return ""

@@ -216,7 +216,9 @@ def failed_athlete(athlete: AthleteFolder, exc: BaseException) -> ImportResult:
     so its weeks are known to be missing rather than silently absent.
     """
     empty = AthleteFolder(athlete.name, athlete.folder, athlete.settings, [], athlete.problems)
-    no_cache = {"cache": False} if "cache" in inspect.signature(import_athletes).parameters else {}
+    no_cache: dict[str, Any] = (
+        {"cache": False} if "cache" in inspect.signature(import_athletes).parameters else {}
+    )
     result = import_athletes([empty], **no_cache)  # nothing to read: just the athlete's frame
     text = " ".join(str(exc).split())
     if len(text) > _MAX_REASON:
@@ -307,7 +309,7 @@ def _read_on_dask(
         # the results waiting on the workers stay small however large the cohort.
         window = max(MIN_TASKS_IN_FLIGHT, TASKS_PER_WORKER * workers)
         waiting = iter(range(total))
-        index: dict[str, int] = {}
+        index: dict[Any, int] = {}
         finished = as_completed(loop=client.loop)
 
         def submit(count: int) -> None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from loadwatch.schema import TIMELINE
 from loadwatch.timeline.plausibility import MAX_ELAPSED_S, is_flagged
@@ -80,7 +80,7 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _usable(seconds: Any) -> bool:
+def _usable(seconds: Any) -> TypeGuard[float]:
     return not _missing(seconds) and 0 < seconds <= MAX_ELAPSED_S
 
 
@@ -126,7 +126,7 @@ def richness(row: dict[str, Any]) -> tuple:
 def _distances(a: dict[str, Any], b: dict[str, Any]) -> tuple[bool, str]:
     """Whether the distances agree, and the words that say so."""
     da, db = a.get("distance_km"), b.get("distance_km")
-    if not _missing(da) and not _missing(db):
+    if da is not None and db is not None and not _missing(da) and not _missing(db):
         close = abs(da - db) <= max(DISTANCE_TOLERANCE * max(da, db), DISTANCE_TOLERANCE_KM)
         return close, f"{da:.2f} vs {db:.2f} km"
     return _missing(da) and _missing(db), "distance unknown"

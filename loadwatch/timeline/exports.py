@@ -43,7 +43,7 @@ class _Match:
     distance_km: float | None
 
 
-def row_files(file: object, merged_from: object) -> list[str]:
+def row_files(file: object, merged_from: str | list[str] | None) -> list[str]:
     """The file of a timeline row and the files merged into it as duplicates."""
     return [str(file), *text_list(merged_from)]
 
@@ -98,9 +98,10 @@ def apply_export_tables(
     columns = {name: timeline[name].tolist() for name in timeline.columns}
     for athlete, found in tables.items():
         warnings += found.problems
-        for table in (*found.strava, *found.garmin):  # rows whose values were not used
-            # A table found from two folders (``DI_CONNECT`` and the export's root) is one line.
-            warnings += [line for line in table.problems if line not in warnings]
+        # Rows whose values were not used; a table found from two folders
+        # (``DI_CONNECT`` and the export's root) is one line.
+        for problems in [t.problems for t in found.strava] + [t.problems for t in found.garmin]:
+            warnings += [line for line in problems if line not in warnings]
         if not (found.strava or found.garmin):
             continue
         matched: set[int] = set()

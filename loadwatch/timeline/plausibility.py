@@ -215,7 +215,7 @@ def flag_note(problem: str) -> str:
 
 def is_flagged(notes: str | None) -> bool:
     """True when a row's ``notes`` mark it implausible (kept out of load)."""
-    return bool(notes) and NOT_COUNTED in notes
+    return bool(notes) and NOT_COUNTED in (notes or "")
 
 
 def utc_now() -> datetime:

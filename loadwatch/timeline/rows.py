@@ -32,7 +32,7 @@ COLUMNS = TIMELINE.names()
 #: Lap columns in order (:data:`loadwatch.schema.LAPS`).
 LAP_COLUMNS = LAPS.names()
 
-_NUMPY_DTYPES = {"float64": "float64", "int64": "int64", "bool": bool}
+_NUMPY_DTYPES: dict[str, Any] = {"float64": "float64", "int64": "int64", "bool": bool}
 
 #: Pace window [m/s] in which an activity whose file names no sport is taken
 #: for a run: 1.9 m/s is 8:46 min/km (slower is walking), 6.5 m/s is 2:34 min/km.

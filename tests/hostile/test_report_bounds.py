@@ -208,10 +208,13 @@ def test_unreadable_files_are_capped(built: dict) -> None:
 def test_terminal_summary_stays_short(built: dict) -> None:
     text = summary_from_data(built["data"])
     lines = text.splitlines()
-    assert len(lines) <= 25
+    assert len(lines) <= 25, "\n".join(lines)
     assert max(len(line) for line in lines) <= 88
     assert not CONTROL.search(text)
-    assert lines[0].startswith(f"loadwatch report: {clean(ATHLETE, NAME_CHARS)}")
+    # The title is one line: the name (safe, shown) cut to fit, then the date.
+    shown = clean(ATHLETE, NAME_CHARS)
+    assert lines[0].startswith(f"loadwatch report: {shown[:40]}")
+    assert lines[0].endswith(f", as of {built['data'].as_of}")
     in_use = len(_recent(built["run_days"]))
     assert any(line.startswith(f"Shoes due ({in_use}, ") for line in lines)
 
@@ -230,7 +233,7 @@ def test_hostile_names_are_escaped_text(built: dict) -> None:
         "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p",
         "section", "div", "ul", "li", "strong", "span", "aside", "figure", "img",
         "figcaption", "article", "code", "dl", "dt", "dd", "table", "thead", "tbody", "tr",
-        "th", "td", "a",
+        "th", "td", "a", "details", "summary",
     }, tags  # fmt: skip
     # Every <img> is a chart, inlined.
     assert all(src.startswith("data:image/png;base64,") for src in

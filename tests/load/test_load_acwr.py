@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_load_frames import run, timeline_of, week_runs
 
 from loadwatch.load import acwr
 from loadwatch.rules.ruleset import load_rules
+
+from load_frames import run, timeline_of, week_runs
 
 RULES = load_rules()
 RULE = RULES["acute-chronic"]
@@ -61,8 +62,13 @@ def test_a_jump_alone_is_a_note_and_with_another_alarm_a_caution_never_high() ->
     assert alone[0].severity == "note"
     assert alone[0].value > RULE.band("caution")
     assert alone[0].evidence == "contested"
-    assert "note, not an alarm" in alone[0].message
-    assert "disputed" in alone[0].message
+    assert "not a warning of its own" in alone[0].message
+    assert alone[0].evidence_note == RULE.evidence_note and "disputed" in alone[0].evidence_note
+    assert RULE.evidence_note not in alone[0].message
+    # The advice names the month's average as a week: 7 × the chronic load of that day.
+    chronic = acwr.acute_chronic(timeline, RULE).set_index("day")["chronic_km"]
+    usual_week = 7 * chronic[pd.Timestamp(alone[0].date)]
+    assert f"{usual_week:.1f} km a week" in alone[0].advice
     flagged = acwr.evaluate(timeline, RULES, flagged_weeks={("Runner", jump_week)})
     assert [f.severity for f in flagged] == ["caution"]
     assert "high" not in RULE.bands

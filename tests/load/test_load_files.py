@@ -208,8 +208,8 @@ def test_a_20_km_run_after_a_month_of_12_km_is_a_spike_on_that_day_only(imported
     assert hits["date"].tolist() == [pd.Timestamp(SPIKE_DAY)]
     assert hits["severity"].tolist() == ["caution"]  # +67 %: above +10 %, not above +100 %
     message = hits["message"].iloc[0]
-    assert "your longest run in the past 30 days was 12.0 km" in message
-    assert "up to 13.2 km keeps within +10%" in message
+    assert "the longest of the previous 30 days was 12.0 km" in message
+    assert "the caution line was 13.2 km (+10%)" in message
 
 
 def test_a_flat_runners_first_week_of_hill_repeats_is_flagged(imported) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import numpy as np
 import pytest
-from test_load_frames import timeline_of, week_runs
 
 from loadwatch.load import hills
 from loadwatch.rules.ruleset import load_rules
+
+from load_frames import timeline_of, week_runs
 
 MON = date(2026, 1, 5)
 RULES = load_rules()
@@ -34,7 +36,10 @@ def test_a_flat_runners_first_week_of_hill_repeats_is_flagged_there_only() -> No
     assert finding.evidence == "consensus heuristic"
     assert "climbed 900 m (usual 30 m)" in finding.message
     assert "descended 900 m" in finding.message
-    assert "rule of thumb" in finding.message and "Next week:" in finding.message
+    assert "rule of thumb" in finding.evidence_note and "Next week" in finding.advice
+    # The advice: the most climbing within the caution line, just under the threshold.
+    advised = float(re.search(r"(\d+) m or less", finding.advice)[1])
+    assert finding.threshold - 1 <= advised < finding.threshold
 
 
 def test_a_hilly_runner_is_judged_against_their_own_hills() -> None:

@@ -6,11 +6,12 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from test_load_frames import run, timeline_of, week_runs
 
 from loadwatch.load import layoff
 from loadwatch.load.weekly import weekly_table
 from loadwatch.rules.ruleset import load_rules
+
+from load_frames import run, timeline_of, week_runs
 
 RULES = load_rules()
 RULE = RULES["return-from-layoff"]
@@ -47,8 +48,11 @@ def test_four_weeks_off_then_full_volume_is_a_caution_in_the_first_week_back() -
     assert first.unit == "km" and first.evidence == "consensus heuristic"
     # Flagged on the run that took the first 7 days over about half the old volume.
     assert first.threshold == pytest.approx(first.value / 2 * 1.1, rel=0.2)
-    assert "50%" in first.message and "75%" in first.message and "Next week:" in first.message
-    assert "van der Worp et al. 2015" in first.message
+    assert "50%" in first.message and "75%" in first.message and "Next week" in first.advice
+    # The advice: the rule's next ramp step of the 30 km a week before the break.
+    ramp = RULES["return-from-layoff"].param("ramp_pct")
+    assert f"about {30.0 * ramp[1] / 100:.1f} km" in first.advice
+    assert first.evidence_note == RULES["return-from-layoff"].evidence_note
     assert all(f.date < first_back + timedelta(days=21) for f in findings)
 
 

@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_load_frames import run, timeline_of
 
 from loadwatch.load import long_run
 from loadwatch.rules.ruleset import load_rules
+
+from load_frames import run, timeline_of
 
 RULES = load_rules()
 RULE = RULES["long-run-spike"]
@@ -36,9 +37,10 @@ def test_a_20_km_run_after_a_month_of_12_km_is_flagged_on_that_date_only() -> No
     assert finding.value == pytest.approx(66.7, abs=0.1)
     assert finding.threshold == 10.0
     assert finding.week_start == spike_day - timedelta(days=6)  # Monday weeks
-    assert "your longest run in the past 30 days was 12.0 km" in finding.message
-    assert "up to 13.2 km keeps within +10%" in finding.message
-    assert "5,205 runners" in finding.message and "Frandsen et al. 2025" in finding.message
+    assert "the longest of the previous 30 days was 12.0 km" in finding.message
+    assert "the caution line was 13.2 km (+10%)" in finding.message
+    assert "5,205 runners" in finding.evidence_note and "Frandsen" in finding.source
+    assert finding.evidence_note == RULE.evidence_note
     assert finding.evidence == "observational"
 
 
@@ -82,8 +84,8 @@ def test_after_a_long_break_the_run_is_compared_with_the_runs_before_it() -> Non
     findings = long_run.evaluate(timeline_of([*rows, run(back, 14.0)]), RULES)
     assert [f.date for f in findings] == [back.date()]
     message = findings[0].message
-    assert "you are rebuilding after 46 days without running" in message
-    assert "in the 30 days before the break was 12.0 km" in message
+    assert "since you came back after 46 days off" in message
+    assert "in the 30 days before, was 12.0 km" in message
 
 
 def test_while_rebuilding_the_runs_before_the_break_still_count() -> None:

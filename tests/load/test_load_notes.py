@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-from test_load_frames import run, timeline_of, week_runs
 
 from loadwatch.load import notes
 from loadwatch.rules.ruleset import load_rules
+
+from load_frames import run, timeline_of, week_runs
 
 RULES = load_rules()
 MON = date(2026, 1, 5)
@@ -32,7 +33,8 @@ def test_heat_note_once_per_week_with_hot_runs() -> None:
     assert message.startswith("2 runs in the week of 2026-06-01")
     assert "drink to thirst" in message
     # The evidence sheet: do not blame cramps on heat or dehydration, or promise drinking helps.
-    assert "not a proven cure" in message and "have not been shown to cause cramps" in message
+    assert "not a proven cure" in message
+    assert "have not been shown to cause cramps" in found[0].evidence_note
     assert "prevent cramps" not in message
 
 
@@ -49,7 +51,8 @@ def test_cross_training_note_counts_rides_and_swims_not_walks() -> None:
     assert note.week_start == date(2026, 6, 1) and note.date == date(2026, 6, 3)
     assert note.value == round((25 * 120 + 1.5 * 1300) / 3600, 2)
     assert "1 cycling, 1 swimming" in note.message
-    assert "does not add it to your running distance" in note.message
+    assert "not added to the running distance" in note.message
+    assert f"{note.value:.1f} h" in note.advice
 
 
 def test_beginner_note_for_fewer_than_8_weeks_only() -> None:

@@ -8,13 +8,14 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from test_load_frames import run, timeline_of
 
 from loadwatch.importers.streams import speed_profile
 from loadwatch.load import speedwork
 from loadwatch.load.weekly import weekly_table
 from loadwatch.rules.ruleset import load_rules
 from loadwatch.timeline.build import LAP_COLUMNS
+
+from load_frames import run, timeline_of
 
 RULES = load_rules()
 RULE = RULES["speedwork-increase"]
@@ -110,11 +111,15 @@ def test_first_interval_session_from_the_speed_stream_is_flagged_that_week_only(
     assert finding.value == pytest.approx(4.8, abs=1.0)
     assert finding.severity == "caution" and finding.unit == "km"
     assert finding.evidence == "consensus heuristic"
-    assert "first fast running after 6 weeks of easy running" in finding.message
-    assert "no difference in injuries" in finding.message
+    assert "the first after 6 easy weeks" in finding.message
+    assert "no difference in injuries" in finding.evidence_note
+    assert finding.evidence_note not in finding.message
     # The easy pace is the median bin of the profiles (0.1 m/s wide): 5:28-5:31 min/km.
     assert re.search(r"your easy 5:(2[89]|3[01]) min/km", finding.message)
-    assert "Next week:" in finding.message
+    assert finding.message.endswith(finding.advice) and "Next week" in finding.advice
+    # The advice keeps the fast running within the caution line (the finding's threshold).
+    advised = float(re.search(r"to (\d+\.\d) km or less", finding.advice)[1])
+    assert advised <= finding.threshold
     assert weeks["fast_km"].drop(6).max() < 0.3  # easy weeks hold (almost) no fast running
 
 

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_load_frames import run, timeline_of, week_runs
 
 from loadwatch.load.weekly import WEEK_COLUMNS, week_start_of, weekly_table
+
+from load_frames import run, timeline_of, week_runs
 
 MON = date(2026, 1, 5)
 

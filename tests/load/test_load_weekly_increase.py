@@ -8,12 +8,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_load_frames import timeline_of, week_runs
 
 from loadwatch.load import weekly_increase
-from loadwatch.load.common import established
+from loadwatch.load.common import established, largest_within
 from loadwatch.load.weekly import weekly_table
 from loadwatch.rules.ruleset import load_rules
+
+from load_frames import timeline_of, week_runs
 
 MON = date(2026, 1, 5)
 RULES = load_rules()
@@ -43,13 +44,18 @@ def test_steady_then_a_45_km_week_is_high_there_only() -> None:
 
 
 def test_message_names_numbers_threshold_source_and_next_week() -> None:
-    message = findings_for([30] * 8 + [45])[0].message
+    finding = findings_for([30] * 8 + [45])[0]
+    message = finding.message
     assert "45.0 km" in message and "30.0 km" in message and "+50%" in message
-    assert "33.0 km (+10%)" in message and "39.0 km (+30%)" in message
-    assert "did not prevent injuries" in message  # the 10% rule, honestly
-    assert "Nielsen et al. 2014" in message
-    assert "Next week:" in message
+    assert "high line is +30% (39.0 km)" in message
+    assert "did not prevent injuries" in finding.evidence_note  # the 10% rule, honestly
+    assert "Nielsen" in finding.source
+    assert message.endswith(finding.advice) and finding.advice.startswith("Next week")
     assert "will get injured" not in message
+    # After a high: back to the established 30 km, up to the caution line's last km.
+    rule = RULES["weekly-increase"]
+    within = largest_within(30.0, *weekly_increase.caution_line(rule), 2)
+    assert f"30.0 km–{within:.1f} km" in finding.advice
 
 
 def test_caution_between_10_and_30_percent() -> None:

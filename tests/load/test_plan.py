@@ -14,12 +14,15 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_load_frames import run, timeline_of, week_runs
 
 import loadwatch as lw
 from loadwatch.load.plan import PHASES, PLAN_FIELDS, default_as_of, plan_records, plan_table
 from loadwatch.rules.ruleset import load_rules
 from loadwatch.schema import PLAN
+from loadwatch.synthetic.plan import unique_runs
+from loadwatch.synthetic.story import STORY_EVENTS, sample_runs
+
+from load_frames import run, timeline_of, week_runs
 
 RULES = load_rules()
 MONDAY = date(2026, 1, 5)
@@ -357,6 +360,56 @@ def test_every_week_of_the_sample_runner_within_its_plan_is_quiet(
         if flagged:
             assert week.distance_km > plan["week_km_max"], (start, plan)
     assert flagged_weeks >= 2  # the sample's planted week and its return after the layoff
+
+
+# --- the return ramp as a calendar ---------------------------------------------------------
+
+
+def story_pre_layoff_week_km() -> float:
+    """The story's weekly running before the layoff: the ``pre_days`` up to the last run
+    before it (Sun 2026-09-06), per week (weeks 11-14: 34, 34, 35 and 34 km)."""
+    layoff_event = next(e for e in STORY_EVENTS if e.key == "layoff")
+    last_run = layoff_event.day - timedelta(days=1)
+    pre_days = int(RULES["return-from-layoff"].param("pre_days"))
+    runs = unique_runs(r for r in sample_runs() if r.sport == "running")
+    km = sum(
+        r.distance_km
+        for r in runs
+        if last_run - timedelta(days=pre_days - 1) <= r.start_local.date() <= last_run
+    )
+    return km * 7 / pre_days
+
+
+def test_a_layoff_story_plan_has_the_ramp_calendar(sample: lw.ImportResult) -> None:
+    back = next(e for e in STORY_EVENTS if e.key == "return-from-layoff").day
+    shares = RULES["return-from-layoff"].param("ramp_pct")
+    base = story_pre_layoff_week_km()
+    # The Sunday before the first run back: inactive since the layoff, so the ramp
+    # starts tomorrow.
+    as_of = back - timedelta(days=2)
+    plan = only(lw.plan(sample, as_of=as_of))
+    assert plan["phase"] == "return-from-layoff"
+    ramp = plan["return_ramp"]
+    tomorrow = as_of + timedelta(days=1)
+    assert [step["week_start"] for step in ramp] == [
+        tomorrow + timedelta(weeks=i) for i in range(len(shares))
+    ]
+    assert [step["ramp_pct"] for step in ramp] == list(shares)
+    for step, share in zip(ramp, shares, strict=True):
+        assert step["target_km"] == pytest.approx(share / 100 * base, abs=0.01)
+    assert [step["current"] for step in ramp] == [True] + [False] * (len(shares) - 1)
+    assert plan["week_km_max"] == pytest.approx(ramp[0]["limit_km"], abs=0.01)
+    # A week into the return (first run back on the story's Tuesday): week 2 is current.
+    later = only(lw.plan(sample, as_of=back + timedelta(days=7)))
+    ramp = later["return_ramp"]
+    assert ramp[0]["week_start"] == back
+    assert [step["current"] for step in ramp] == [False, True, False]
+    assert ramp[0]["km_so_far"] > 0  # the story's 34 km return week
+    (record,) = plan_records(lw.plan(sample, as_of=as_of))
+    assert record["return_ramp"][0]["week_start"] == str(tomorrow)
+    (flat,) = plan_records(lw.plan(sample, as_of=as_of), flat=True)
+    assert flat["return_ramp"][0].endswith(", now")
+    assert only(lw.plan(sample))["return_ramp"] == []  # the story's end: established
 
 
 weekly_histories = st.lists(

@@ -144,9 +144,9 @@ def test_report_captions_alts_and_messages_use_the_custom_numbers(
     labels = [line.get_label() for line in figure.axes[0].get_lines()]
     assert f"+{weekly['caution']:g}% line" in labels
     messages = {f.rule: f.message for f in lw.check(sample, rules=custom)}
-    assert f"(+{weekly['caution']:g}%)" in messages["weekly-increase"]
-    assert f"(+{weekly['high']:g}%)" in messages["weekly-increase"]
-    assert f"within +{spike['caution']:g}%" in messages["long-run-spike"]
+    assert f"line is +{weekly['high']:g}%" in messages["weekly-increase"]
+    assert f"(+{spike['caution']:g}%)" in messages["long-run-spike"]
+    assert f"at most {spike['caution']:g}% at a time" in messages["long-run-spike"]
     if "shoe-mileage" in messages:
         assert f"({shoe['high']:g} miles)" in messages["shoe-mileage"]
 

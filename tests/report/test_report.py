@@ -8,6 +8,7 @@ library and, where Chromium is installed, rendered headless to a screenshot.
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 import shutil
@@ -119,17 +120,26 @@ def test_sample_report_explains_every_rule_that_fired(
     rules = lw.load_rules()
     for rule_id in fired:
         shown = page.count(f'data-finding="{rule_id}"')  # a card per warning, a line per note
-        assert shown == sum(f.rule == rule_id for f in sample_findings), rule_id
-        assert '<article class="finding' in page.split(f'data-rule="{rule_id}"')[0][-60:]
-        assert f'<div class="rule" data-rule="{rule_id}">' in page
+        if rule_id in lw.rules.CONTEXT_IDS:  # beside each warning of its week
+            assert shown >= sum(f.rule == rule_id for f in sample_findings), rule_id
+        else:
+            assert shown == sum(f.rule == rule_id for f in sample_findings), rule_id
+            assert '<article class="finding' in page.split(f'data-rule="{rule_id}"')[0][-60:]
+        assert f'<details class="rule" id="rule-{rule_id}" data-rule="{rule_id}">' in page
         if rule_id in rules:
             assert rules[rule_id].title in page
     # Numbers, threshold, evidence label, source and advice of the high weekly increase.
     high = next(f for f in sample_findings if f.rule == "weekly-increase" and f.severity == "high")
     card = page[page.index('data-rule="weekly-increase"') :].split("</article>", 1)[0]
     assert f"{high.value:+.0f}%" in card and "+30% (high line)" in card
-    assert "contested" in card and "doi:10.2519/jospt.2014.5164" in card
-    assert "What to do next:</strong> rather than building on this week" in card
+    assert "contested" in card and 'href="#rule-weekly-increase"' in card
+    assert html.escape(high.numbers) in card and html.escape(high.advice) in card
+    # The evidence sentence and source: once per rule, in its expandable <details>.
+    rule = lw.load_rules()["weekly-increase"]
+    assert page.count(html.escape(rule.evidence_note)) == 1
+    details = page[page.index('<details class="rule" id="rule-weekly-increase"') :]
+    details = details.split("</details>", 1)[0]
+    assert html.escape(rule.evidence_note) in details and html.escape(rule.source) in details
 
 
 def test_sample_report_is_self_contained_and_has_the_medical_block(sample_report: Path) -> None:
@@ -167,13 +177,27 @@ def test_report_as_of_a_risky_week_puts_the_open_warning_on_top(
     verdict = page[page.index('<div class="verdict') :].split("</div>", 1)[0]
     assert 'class="verdict high"' in verdict
     assert "Weekly distance rose quickly" in verdict and "+39%" in verdict
-    assert "come back to about 33.0 km" in verdict  # the finding's own advice for this week
+    high = next(f for f in sample_findings if f.rule == "weekly-increase")
+    assert html.escape(high.advice) in verdict  # the finding's own advice for this week
     text = summary_text(sample, sample_findings, as_of=date(2026, 7, 14))
-    assert "Open warnings (last 14 days): 1 high, 1 caution" in text
+    # The acute:chronic caution of that week is context: beside the warning, not counted.
+    assert "Open warnings (last 14 days): 1 high\n" in text
+    ratio = next(f for f in sample_findings if f.rule == "acute-chronic" and f.is_alarm)
+    assert f"context, not counted: acute-chronic {ratio.value:g}" in text
     assert "  HIGH     weekly-increase: Weekly distance rose quickly, 2026-07-12" in text
     assert "This week so far (from 2026-07-13): 7.0 km in 1 run." in text  # data to as_of only
     assert "Last week (from 2026-07-06): 46.0 km in 5 runs, +39% on the established 33.0" in text
-    assert "This week: Rather than building on this week" in text
+    # The numbers, then the advice (each wrapped on at most two lines) under the warning.
+    lines = text.splitlines()
+    title = lines.index("  HIGH     weekly-increase: Weekly distance rose quickly, 2026-07-12")
+    block = [line.strip() for line in lines[title + 1 : title + 6]]
+    arrow = next(i for i, line in enumerate(block) if line.startswith("→ "))
+    assert 1 <= arrow <= 2
+    numbers = " ".join(block[:arrow]).removesuffix(" …")
+    advice = " ".join([block[arrow].removeprefix("→ "), *block[arrow + 1 : arrow + 2]])
+    assert high.numbers.startswith(numbers)
+    assert " ".join(high.advice.split())[:60] == advice[:60]
+    assert all(len(line) <= 88 for line in lines)
 
 
 def test_summary_is_short_and_says_what_matters(

@@ -6,13 +6,16 @@ Every file here is a real FIT or GPX file written by the synthetic writer into
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import loadwatch as lw
+from loadwatch.cli import main
 from loadwatch.report import build_report_data, index_rows, summary_text, write_report
 from loadwatch.synthetic import Athlete, PlannedRun, build_weeks, write_athlete
 
@@ -81,7 +84,7 @@ def test_hostile_names_render_as_text(hostile: tuple[lw.ImportResult, str]) -> N
         "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p",
         "section", "div", "ul", "li", "strong", "span", "aside", "figure", "img",
         "figcaption", "article", "code", "dl", "dt", "dd", "table", "thead", "tbody", "tr",
-        "th", "td", "a",
+        "th", "td", "a", "details", "summary",
     }, tags  # fmt: skip
 
 
@@ -139,6 +142,37 @@ def test_roster_index_is_sorted_by_risk(roster: Path) -> None:
     assert lines[0] == "loadwatch report: 3 athletes, as of 2026-04-26"
     assert [line.split()[0] for line in lines[2:5]] == ["HIGH", "HIGH", "ok"]
     assert "Zoe Spike" in lines[2] and "Ben Jump" in lines[3] and "Ann Steady" in lines[4]
+
+
+def test_a_roster_names_each_athlete_and_check_open_is_the_reports_open(roster: Path) -> None:
+    result = lw.import_activities(roster)
+    findings = lw.check(result)
+    warnings = [f for f in findings if f.is_warning and not f.shoe]
+    assert {f.athlete for f in warnings} == {"Ben Jump", "Zoe Spike"}
+    for finding in warnings:
+        assert finding.athlete in finding.message
+        assert not re.search(r"\byou(r)?\b", finding.message, re.IGNORECASE), finding.message
+    # check --open (the CLI) lists exactly what the report shows as open.
+    out = CliRunner().invoke(main, ["check", str(roster), "--open", "--json"])
+    assert out.exit_code == 0
+    listed = {(r["athlete"], r["rule"], r["date"]) for r in json.loads(out.stdout)}
+    data = build_report_data(result)
+    shown = {
+        (f.athlete, f.rule, f.date.isoformat())
+        for view in data.athletes
+        for warning in view.open_findings
+        for f in [warning, *(c for c in view.context_of(warning) if c.is_alarm)]
+    }
+    assert listed == shown and shown
+    # --fail-on with --open judges the open warnings: two athletes have an open high.
+    failing = CliRunner().invoke(main, ["check", str(roster), "--open", "--fail-on", "high"])
+    assert failing.exit_code == 3
+    # The text groups by athlete, and each athlete's header counts their warnings.
+    text = CliRunner().invoke(main, ["check", str(roster), "--open"]).stdout
+    for view in data.athletes:
+        if view.open_findings:
+            n = len(view.open_findings)
+            assert f"{view.name}: {n} warning{'' if n == 1 else 's'}, newest first" in text
 
 
 def test_athlete_without_runs_gets_a_short_report(tmp_path: Path) -> None:

@@ -211,7 +211,7 @@ def test_km_runner_reads_km(findings) -> None:
         elif finding.rule not in NO_DISTANCE | {"hill-increase"}:
             assert KM_NUMBER.search(finding.message) and not MI_NUMBER.search(finding.message)
     weekly = next(f for f in findings["km"] if f.rule == "weekly-increase")
-    assert "Each added kilometre" in weekly.message
+    assert re.search(r"\d km–\d+\.\d km", weekly.advice)
 
 
 # --- command-line text --------------------------------------------------------------------

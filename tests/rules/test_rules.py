@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import tomllib
 from datetime import date, datetime, timedelta
@@ -12,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_load_frames import run, timeline_of, week_runs
 
 import loadwatch
 from loadwatch.errors import SettingsError
@@ -29,6 +29,8 @@ from loadwatch.importers.streams import speed_profile
 from loadwatch.rules import EVIDENCE_LABELS, NOTE_IDS, RULE_IDS, load_rules, parse_rules
 from loadwatch.synthetic import Athlete, build_weeks, write_athlete
 from loadwatch.timeline.build import LAP_COLUMNS
+
+from load_frames import run, timeline_of, week_runs
 
 MON = date(2026, 1, 5)
 RULES = load_rules()
@@ -171,14 +173,24 @@ def test_evaluate_finds_each_rule_where_it_belongs() -> None:
     assert [f.date for f in findings] == sorted(f.date for f in findings)
 
 
-def test_every_alarm_message_says_what_why_source_and_next_week() -> None:
+#: A finding's message at most [characters]: a line of numbers and the advice.
+MESSAGE_CHARS = 400
+
+
+def test_every_message_is_numbers_then_advice_and_the_evidence_is_its_own_field() -> None:
     for finding in evaluate(story()):
         rule = RULES[finding.rule]
         assert finding.severity in ("note", "caution", "high")
         assert finding.evidence == rule.evidence and finding.source == rule.source
         assert finding.unit == rule.unit
-        assert "Next week" in finding.message
-        assert rule.evidence_note in finding.message
+        # The advice ends the message and names a number; the message stays short.
+        assert finding.advice and finding.message.endswith(finding.advice)
+        assert re.search(r"\d", finding.advice), finding.advice
+        assert finding.numbers and re.search(r"\d", finding.numbers)
+        assert len(finding.message) <= MESSAGE_CHARS, finding.message
+        # The evidence sentence is the rule's own, in its own field, not in the message.
+        assert finding.evidence_note == rule.evidence_note
+        assert rule.evidence_note not in finding.message
         assert "will get injured" not in finding.message
         assert "you will" not in finding.message.lower()
         assert finding.week_start <= finding.date < finding.week_start + timedelta(days=7)

@@ -126,8 +126,11 @@ def test_caution_on_the_run_that_crosses_300_miles_and_high_on_500(steady) -> No
     for finding in findings:
         assert isinstance(finding, ShoeFinding)
         assert "replacement reminder, not an injury risk" in finding.message
-        assert "no trial" in finding.message.lower() or "No trial" in finding.message
-        assert "AAPSM" in finding.message
+        assert "No trial" in finding.evidence_note and "AAPSM" in finding.source
+        assert finding.evidence_note not in finding.message
+    # The caution's advice: what is left to the high line, in the runner's km.
+    left = (high.threshold - caution.value) * MILE_KM
+    assert f"{left:.1f} km are left" in caution.advice
 
 
 def test_switch_from_10_to_4_mm_gives_a_drop_change_that_week(steady) -> None:
@@ -140,7 +143,10 @@ def test_switch_from_10_to_4_mm_gives_a_drop_change_that_week(steady) -> None:
     assert (drop.value, drop.threshold, drop.unit) == (6.0, 4.0, "mm")
     assert drop.evidence == "contested"
     assert "Daily 10 (10 mm drop)" in drop.message and "gradually" in drop.message
-    assert "calf and Achilles" in drop.message
+    assert "calf and Achilles" in drop.evidence_note or "calf" in drop.evidence_note
+    # The advice: bring the pair in over the rule's look-back, in weeks.
+    weeks = int(load_rules()["shoe-drop-change"].param("lookback_days")) // 7
+    assert drop.advice.startswith(f"Next {weeks} weeks")
 
 
 def test_table_totals_status_and_crossing_days(steady) -> None:

@@ -132,7 +132,7 @@ def test_a_returning_pair_is_named_as_such() -> None:
     found = drop_change_findings(assignments(runs), {"A": PAIRS}, RULES["shoe-drop-change"])
     (back,) = found
     assert back.message.startswith("Back in Four (4 mm drop) on 2026-02-19 after 45 days without")
-    assert "after Ten (10 mm drop) in the previous 28 days: 6 mm lower." in back.message
+    assert "after Ten (10 mm drop) in the previous 28 days: 6 mm lower" in back.message
 
 
 def test_findings_are_dated_in_the_athletes_week() -> None:

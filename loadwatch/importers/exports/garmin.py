@@ -7,7 +7,8 @@ keeps one summary per activity in
 ``[{"summarizedActivitiesExport": [{...}, ...]}]``. Of each summary loadwatch
 reads ``activityId``, ``name`` (the title the runner sees), ``activityType``
 (``running``, ``trail_running``, ``treadmill_running``, ``cycling`` …; the
-runner may have corrected it in Garmin Connect) and the start,
+runner may have corrected it in Garmin Connect), ``manualActivity`` (typed in
+by hand, no file) and the start,
 ``beginTimestamp`` or ``startTimeGmt`` (milliseconds since 1970, UTC).
 Distances are not read: the FIT file's own distance is what the watch
 measured.
@@ -52,6 +53,8 @@ class GarminActivity:
     name: str
     sport: str
     start_utc: datetime | None
+    #: Entered by hand in Garmin Connect (``manualActivity``): no file was recorded.
+    manual: bool = False
 
 
 @dataclass
@@ -161,6 +164,7 @@ def parse_garmin_summary(data: bytes, origin: str) -> GarminSummary:
                 name=name if isinstance(name, str) else "",
                 sport=sport if isinstance(sport, str) else "",
                 start_utc=start,
+                manual=entry.get("manualActivity") is True,
             )
         )
     if bad_starts:

@@ -13,7 +13,8 @@ activity) beside an ``activities/`` folder of the uploaded files
 * ``Activity Gear`` — the pair of shoes (or bike);
 * ``Distance`` — appears twice: the display value (km or miles, as the
   athlete's Strava setting) first, metres last; the last is used;
-* ``Activity ID``, ``Activity Date`` — for messages.
+* ``Activity ID``, ``Activity Date`` — for messages, and the date to tell which
+  listed activities a plan's coverage counts (:func:`strava_date`).
 
 A distance that is not a finite number from 0 to :data:`MAX_DISTANCE_KM` is
 not used (that row's distance is not checked against the file's), and one line
@@ -31,6 +32,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path, PurePath
 
 from loadwatch.entry_checks import number_problem
@@ -43,6 +45,17 @@ STRAVA_ACTIVITIES_FILE = "activities.csv"
 STRAVA_SHOES_FILE = "shoes.csv"
 #: Largest distance of one activity [km] (multi-day ultra rides stay below it).
 MAX_DISTANCE_KM = 5000.0
+#: How ``Activity Date`` reads in English exports (UTC): ``Mar 1, 2026, 7:05:00 AM``.
+STRAVA_DATE_FORMAT = "%b %d, %Y, %I:%M:%S %p"
+
+
+def strava_date(text: str) -> datetime | None:
+    """An ``Activity Date`` as a UTC time; None where it is empty or not in
+    :data:`STRAVA_DATE_FORMAT` (an export in another language)."""
+    try:
+        return datetime.strptime(text.strip(), STRAVA_DATE_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def file_key(name: str | PurePath) -> str:
@@ -238,7 +251,7 @@ def parse_strava_export(
                 km = value / 1000.0 if len(distances) > 1 and isinstance(value, float) else value
                 problem = number_problem(km, maximum=MAX_DISTANCE_KM, unit=" km")
                 if problem is None:
-                    distance_km = float(km)  # type: ignore[arg-type]
+                    distance_km = float(km)
                 else:
                     shown = cells[distances[-1]].strip()[:30]
                     bad_distances.append(f"row {number}: Distance {shown!r}")
