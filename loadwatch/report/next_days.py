@@ -148,7 +148,7 @@ class NextDays:
         # (the line already crossed), that warning's advice is the more careful one.
         limit_rules = {limit["rule"] for limit in plan.get("limits", [])}
         self.careful = [
-            (finding.rule, f"after the {finding.rule} warning of {finding.date}: {finding.advice}")
+            (finding.rule, f"after the {finding.rule} warning of {finding.date} — {finding.advice}")
             for finding, _since, _count in view.open_by_rule()
             if finding.rule in limit_rules and finding.advice
         ]
@@ -218,7 +218,8 @@ def next_days_html(view: AthleteView) -> str:
             f'<ul class="ramp">{steps}</ul>'
         )
     careful = "".join(
-        f'<p class="careful"><strong>Careful:</strong> {html_text(text)}</p>' for text in nd.careful
+        f'<p class="careful"><strong>Careful:</strong> {html_text(text)}</p>'
+        for _rule, text in nd.careful
     )
     shoes = f"<p><strong>Shoes:</strong> {html_text('; '.join(nd.shoes))}.</p>" if nd.shoes else ""
     cover = ""

@@ -265,8 +265,10 @@ def test_after_an_open_spike_next_7_days_points_to_the_more_careful_advice(
     # the warning's own advice (back under the line the spike crossed) beside it.
     plan = plan_of(sample, "Avery Stone", as_of)
     assert plan["run_km_max"] is not None
-    box = next7(render_html(sample, as_of=as_of))
-    assert " ".join(spike.advice.split()) in " ".join(box.split())
+    box = " ".join(next7(render_html(sample, as_of=as_of)).split())
+    careful = box[box.index("Careful:") :]
+    assert careful.startswith(f"Careful: after the long-run-spike warning of {spike_day} — ")
+    assert " ".join(spike.advice.split()) in careful
     # The day before the spike no long-run warning is open to point to.
     before = summary_text(sample, as_of=spike_day - timedelta(days=1)).splitlines()
     assert not [line for line in before if "Careful:" in line and "long-run-spike" in line]
