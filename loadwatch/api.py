@@ -21,12 +21,7 @@ from typing import Any, TypeAlias
 import pandas as pd
 
 from loadwatch.load.daily import daily_table as _daily_table
-from loadwatch.report.html import write_report as _write_report
-from loadwatch.report.summary import summary_text as _summary_text
 from loadwatch.rules.ruleset import Finding, RuleSet
-from loadwatch.shoes.mileage import SHOE_FIELDS
-from loadwatch.shoes.mileage import shoe_records as _shoe_records
-from loadwatch.shoes.mileage import shoe_table as _shoe_table
 from loadwatch.timeline.build import ImportResult
 from loadwatch.timeline.source import as_import
 
@@ -55,6 +50,8 @@ def write_report(
 
     ``units`` (``"km"``/``"mi"``) is ``--units``; ``as_of`` is ``report --until``.
     """
+    from loadwatch.report.html import write_report as _write_report  # not on terminal runs
+
     imported = _result(result, "write_report", units)
     return _write_report(imported, path, findings=findings, rules=rules, as_of=as_of)
 
@@ -68,12 +65,16 @@ def summary_text(
     units: str | None = None,
 ) -> str:
     """The terminal summary (:func:`loadwatch.report.summary_text`) of a path or an import."""
+    from loadwatch.report.summary import summary_text as _summary_text  # not on other commands
+
     imported = _result(result, "summary_text", units)
     return _summary_text(imported, findings, rules, as_of=as_of)
 
 
 def shoe_table(result: Source, *args: Any, **kwargs: Any) -> pd.DataFrame:
     """Mileage per pair (:func:`loadwatch.shoes.shoe_table`) of a path or an import."""
+    from loadwatch.shoes.mileage import shoe_table as _shoe_table  # not on other commands
+
     return _shoe_table(_result(result, "shoe_table"), *args, **kwargs)
 
 
@@ -82,6 +83,10 @@ def shoe_records(table: pd.DataFrame | Source) -> list[dict[str, Any]]:
 
     Given a path, an import or a timeline instead, its :func:`shoe_table` first.
     """
+    from loadwatch.shoes.mileage import SHOE_FIELDS
+    from loadwatch.shoes.mileage import shoe_records as _shoe_records
+    from loadwatch.shoes.mileage import shoe_table as _shoe_table
+
     is_table = isinstance(table, pd.DataFrame) and set(SHOE_FIELDS) <= set(table.columns)
     if is_table:
         return _shoe_records(table)

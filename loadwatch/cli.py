@@ -36,7 +36,6 @@ from loadwatch.findings.table import FINDING_FIELDS, finding_records
 from loadwatch.load.daily import DAY_FIELDS, RECENT_DAYS, daily_records, daily_table, daily_text
 from loadwatch.load.plan import PLAN_FIELDS, plan_records, plan_text
 from loadwatch.report.output_files import check_report_path
-from loadwatch.report.publish import publish
 from loadwatch.report.records import (
     ACTIVITY_FIELDS,
     WEEK_FIELDS,
@@ -44,11 +43,9 @@ from loadwatch.report.records import (
     records_to_csv,
     week_records,
 )
-from loadwatch.report.summary import summary_from_data
 from loadwatch.report.text_tables import activities_text, findings_text, weeks_text
 from loadwatch.rules.ruleset import ALARMS
 from loadwatch.safe_text import json_finite, json_terminal_safe, one_line
-from loadwatch.shoes import SHOE_FIELDS, shoe_records, shoe_table, shoe_text
 from loadwatch.timeline.build import ImportResult, import_activities
 from loadwatch.timeline.cache import cache_info, clear_cache
 from loadwatch.timeline.settings import UNITS, WEEK_STARTS, SettingsOverride
@@ -415,6 +412,9 @@ def report(selection: Selection, output: Path) -> None:
     """
     # Before the import: a refused path costs no time, and nothing is written.
     check_report_path(output, [selection.path])
+    from loadwatch.report.publish import publish  # the HTML report: only this command
+    from loadwatch.report.summary import summary_from_data
+
     result = _import(selection)
     data, written = publish(result, output, as_of=selection.until)
     _echo(summary_from_data(data))
@@ -437,6 +437,8 @@ def shoes(selection: Selection, fmt: str | None) -> None:
 
         loadwatch shoes sample_data/ --json
     """
+    from loadwatch.shoes import SHOE_FIELDS, shoe_records, shoe_table, shoe_text
+
     result = _import(selection)
     records = shoe_records(shoe_table(result))
     _emit(records, SHOE_FIELDS, fmt, lambda: shoe_text(records, _units(result)))

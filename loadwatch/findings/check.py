@@ -52,7 +52,6 @@ from loadwatch.rules.ruleset import (
     RuleSet,
     load_rules,
 )
-from loadwatch.shoes import shoe_findings
 from loadwatch.timeline.build import ImportResult, import_of
 from loadwatch.timeline.source import as_import, attrs_athletes, timeline_alone_warning
 from loadwatch.timeline.window import weeks_between
@@ -298,6 +297,8 @@ def check(
             units=_units_of(source),
             roster=len(athlete_names(source)) > 1,
         )
+        from loadwatch.shoes import shoe_findings  # the shoes' modules: only where checked
+
         found = _ordered([*findings, *shoe_findings(source, rules)])
     found = found.between(since, until)
     return found if notes else found.without_notes()

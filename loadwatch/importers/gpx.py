@@ -62,7 +62,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Literal
 from xml.etree.ElementTree import Element
 
@@ -75,15 +75,15 @@ from loadwatch.errors import (
     NotAnActivityError,
     UnsupportedFileError,
 )
-from loadwatch.importers.activity import PLAUSIBLE_UNTIL_UTC, RECORD_COLUMNS, Activity
+from loadwatch.importers.activity import RECORD_COLUMNS, Activity
 from loadwatch.importers.gpx_points import (
-    PLAUSIBLE_FROM_UTC,
     SENSOR_COLUMNS,
     SENSOR_ELEMENTS,
     TrackPoints,
     check_positions,
     haversine_m,
     note_track,
+    plausible_utc,
     screen_points,
     to_datetime,
     utc_time,
@@ -101,11 +101,6 @@ __all__ = [
     "speed_from_distance_mps",
     "speed_from_positions_mps",
 ]
-
-
-def plausible_utc(moment: datetime | None) -> bool:
-    """True for a time a recording can have: from 1990 to :data:`PLAUSIBLE_UNTIL_UTC`."""
-    return moment is not None and PLAUSIBLE_FROM_UTC <= moment <= PLAUSIBLE_UNTIL_UTC
 
 
 #: Speed smoothing window: at least this many seconds ...

@@ -12,14 +12,19 @@ file this module
    (metadata, names, creator, segment count: read by the same
    :class:`~loadwatch.importers.gpx_stream.PointScanner`) and off inside them,
    so expat still checks every byte for well-formedness at C speed;
-2. reads each segment's points a megabyte at a time: one regular expression
-   gives each point's position, ``<ele>``, ``<time>`` and the rest of its text,
-   a second the sensor elements of
-   :data:`~loadwatch.importers.gpx_points.SENSOR_ELEMENTS` anywhere in that
-   rest; numbers are read as ``float()`` reads them (plain decimals
-   column-wise, :func:`_decimals`) and times as
-   :func:`~loadwatch.importers.gpx_stream.parse_times` reads them (``...Z``
-   times column-wise, :func:`_plain_utc_times`).
+2. reads each segment's points a megabyte at a time. Where every point of the
+   chunk has the same tags as the first (as apps write them), the ``<`` and
+   ``>`` of the chunk, found by NumPy, cut it into a grid of tags, a row a
+   point (:func:`_uniform_points`): one expression built from the first
+   point's tags, found once per point, holds every point to them, and each
+   column of texts (position, ``<ele>``, ``<time>``, a sensor) is gathered
+   into one bytes array. Otherwise one regular expression gives each point's
+   position, ``<ele>``, ``<time>`` and the rest of its text, a second the
+   sensor elements of :data:`~loadwatch.importers.gpx_points.SENSOR_ELEMENTS`
+   anywhere in that rest. Either way numbers are read as ``float()`` reads
+   them and times as :func:`~loadwatch.importers.gpx_stream.parse_times`
+   reads them, a column at a time
+   (:mod:`~loadwatch.importers.gpx_columns`).
 
 A chunk is read in bulk only where the text leaves no doubt that the
 expressions see what an XML parser sees: every ``<`` in it is one they read
@@ -35,6 +40,10 @@ bulk) to the same points on every corpus, sample and app-flavour file.
 
 Memory stays bounded: no per-point Python object outlives its megabyte chunk;
 the points end in ``array`` buffers of 8 bytes a value.
+
+Cost on the benchmark's app shapes (``benchmarks/gpx_shapes.py``): about 2 µs a
+point for expat's pass (~370 bytes) and 2-3 µs for the grid, of which the
+numbers (``float()``-exact columns) are the largest part.
 """
 
 from __future__ import annotations
@@ -43,10 +52,12 @@ import functools
 import gc
 import re
 from array import array
+from dataclasses import dataclass
 from xml.parsers import expat
 
 import numpy as np
 
+from loadwatch.importers.gpx_columns import floats, plain_utc_times, without_tag
 from loadwatch.importers.gpx_points import SENSOR_COLUMNS, SENSOR_ELEMENTS
 from loadwatch.importers.gpx_stream import (
     GpxScan,
@@ -143,22 +154,40 @@ def scan_gpx_bulk(data: bytes, source: str) -> GpxScan | None:
 
 def _segments(data: bytes) -> list[tuple[int, int]]:
     """Byte ranges of the contents of every ``<trkseg>``; empty when one is not regular."""
-    if _GPX_PREFIX.search(data) is not None:
+    if _search(_GPX_PREFIX, b"xmlns:", data, 0) is not None:
         return []
     ranges: list[tuple[int, int]] = []
     position = 0
     while True:
-        start = _SEGMENT_START.search(data, position)
+        start = _search(_SEGMENT_START, b"<trkseg", data, position)
         if start is None:
             return ranges
-        end = _SEGMENT_END.search(data, start.end())
+        # The segment's first "trkseg" must be its end tag (else a segment in a segment).
+        after = data.find(b"trkseg", start.end())
+        end = _SEGMENT_END.match(data, after - 2) if after != -1 else None
         if end is None:
             return []
         begin, stop = start.end(), end.start()
-        if data.find(b"trkseg", begin, stop) != -1:
-            return []  # a segment in a segment
         ranges.append((begin, stop))
         position = end.end()
+
+
+def _search(
+    expression: re.Pattern[bytes], prefix: bytes, data: bytes, position: int
+) -> re.Match[bytes] | None:
+    """``expression.search(data, position)``, its literal ``prefix`` found by ``bytes.find``.
+
+    ``bytes.find`` crosses a megabyte of points many times faster than the
+    expression engine's own scan.
+    """
+    while True:
+        position = data.find(prefix, position)
+        if position == -1:
+            return None
+        found = expression.match(data, position)
+        if found is not None:
+            return found
+        position += 1
 
 
 def _feed(parser: expat.XMLParserType, data: bytes, begin: int, end: int) -> None:
@@ -193,6 +222,10 @@ class _BulkPoints:
             position = cut
 
     def _read_chunk(self, data: bytes, begin: int, end: int, segment: int) -> None:
+        uniform = _uniform_points(data, begin, end)
+        if uniform is not None:
+            self._store(uniform, segment)
+            return
         found = _POINT.findall(data, begin, end)
         if not found:
             if data.find(b"trkpt", begin, end) != -1:
@@ -216,27 +249,45 @@ class _BulkPoints:
         if n_tags != data.count(b"<", begin, end):
             raise _Irregular("markup between track points")
         # Numbers as float() reads them, as the scanner does (ValueError: left to the scanner).
-        self.lat.frombytes(_floats(np.array(lat_first)).tobytes())
-        self.lon.frombytes(_floats(np.array(lon_first)).tobytes())
+        self.lat.frombytes(floats(np.array(lat_first)).tobytes())
+        self.lon.frombytes(floats(np.array(lon_first)).tobytes())
         # b"" (no <ele>) and b"<ele>" (an empty one) are both no elevation, as for the scanner.
         elevation = np.full(len(found), np.nan)
-        ele_texts = _without_tag(np.array(ele_first), _ELE_TAG)
+        ele_texts = without_tag(np.array(ele_first), _ELE_TAG)
         if ele_texts is not None:
             known = ele_texts.view(np.uint8).reshape(len(found), -1)[:, 0] != 0
             if known.any():
-                elevation[known] = _floats(ele_texts[known])
+                elevation[known] = floats(ele_texts[known])
         self.elevation.frombytes(elevation.tobytes())
         self.segment.extend(array("q", [segment]) * len(found))
-        parsed = _plain_utc_times(times)
+        self._add_times(without_tag(np.array(times), _TIME_TAG), len(found))
+
+    def _add_times(self, texts: np.ndarray | None, n: int) -> None:
+        """Append ``n`` points' times from their ``<time>`` texts (``None``: no times)."""
+        parsed = plain_utc_times(texts) if texts is not None else None
         if parsed is None:
-            texts = [text[_TIME_TAG:].decode() or None for text in times]
-            if any(text is not None and "&" in text for text in texts):
+            strings = (
+                [text.decode() or None for text in texts.tolist()] if texts is not None else []
+            )
+            strings += [None] * (n - len(strings))
+            if any(text is not None and "&" in text for text in strings):
                 raise _Irregular("a character reference in a time")
-            parsed, n_naive, offset = parse_times(texts)
+            parsed, n_naive, offset = parse_times(strings)
             self.n_naive += n_naive
             if self.local_offset_s is None:
                 self.local_offset_s = offset
         self.time_parts.append(parsed)
+
+    def _store(self, points: _Uniform, segment: int) -> None:
+        """Append the points of one chunk read by :func:`_uniform_points`."""
+        n = points.lat.size
+        n_before = len(self.lat)
+        self.lat.frombytes(points.lat.tobytes())
+        self.lon.frombytes(points.lon.tobytes())
+        self.elevation.frombytes(points.elevation.tobytes())
+        self.segment.extend(array("q", [segment]) * n)
+        self._add_times(points.times, n)
+        self._store_sensors(points.sensors, n, n_before)
 
     def _read_sensors(self, rests: tuple[bytes, ...], n_before: int) -> int:
         """Heart rate, cadence, temperature from each point's text after ``<ele>``/``<time>``.
@@ -263,8 +314,15 @@ class _BulkPoints:
         same = _same_sensors_everywhere(tokens, n)
         values: dict[str, np.ndarray] | dict[str, list[float]]
         values = _sensor_values(tokens, n) if same is None else same
+        self._store_sensors(values, n, n_before)
+        return n_tags
+
+    def _store_sensors(
+        self, values: dict[str, np.ndarray] | dict[str, list[float]], n: int, n_before: int
+    ) -> None:
+        """Append ``n`` points' sensor columns (NaN for the columns ``values`` lacks)."""
         if not values and not self.sensors:
-            return n_tags
+            return
         for column in SENSOR_COLUMNS:
             column_values = values.get(column)
             stored = self.sensors.get(column)
@@ -278,7 +336,6 @@ class _BulkPoints:
                 stored.frombytes(column_values.tobytes())
             else:
                 stored.extend(column_values)
-        return n_tags
 
     def scan(self, scanner: PointScanner) -> GpxScan:
         """These points with the scanner's names, creator and tracks."""
@@ -306,82 +363,140 @@ class _BulkPoints:
         )
 
 
-def _without_tag(texts: np.ndarray, tag_length: int) -> np.ndarray | None:
-    """``<tag>text`` bytes (or ``b""``) as ``text`` bytes (``b""``), at once; None if all empty.
+#: A regular track point's start tag: ``lat`` then ``lon`` (or ``lon`` then ``lat``).
+_LAT_LON = re.compile(rb'<trkpt\s+lat\s*=\s*"[^"<]*"\s+lon\s*=\s*"[^"<]*"\s*>')
+_LON_LAT = re.compile(rb'<trkpt\s+lon\s*=\s*"[^"<]*"\s+lat\s*=\s*"[^"<]*"\s*>')
+_END_TAGS = {name: re.compile(rb"/" + name + rb"\s*") for name in (b"ele", b"time", b"trkpt")}
 
-    Done on the bytes (NumPy pads ``S`` arrays with NUL): a row without the tag
-    is all NUL, and stays empty.
+
+@dataclass
+class _Uniform:
+    """One chunk's points read by :func:`_uniform_points` (``times``: texts, or None)."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    elevation: np.ndarray
+    times: np.ndarray | None
+    sensors: dict[str, np.ndarray]
+
+
+def _uniform_points(data: bytes, begin: int, end: int) -> _Uniform | None:
+    """The points of a chunk whose every point has the same tags, read with NumPy.
+
+    Apps write every point alike: the same child elements, in the same order,
+    with the same names. Then the ``<`` and ``>`` of the chunk, found at once,
+    cut it into a grid (a row a point, a column a tag); the tags of the first
+    point say which column's text is the elevation, the time or a sensor, as the
+    expressions of :meth:`_BulkPoints._read_chunk` read them (``<ele>`` and
+    ``<time>`` first, sensors by :func:`_sensor_expression`), and each column's
+    texts are gathered into one bytes array. ``None`` (the expressions decide)
+    when the points differ in any tag, a tag or text holds ``>``, ``&``, a
+    comment, CDATA or a processing instruction, a column's numbers are not all
+    readable, or two sensor elements give one column.
     """
-    width = texts.dtype.itemsize - tag_length
-    if width <= 0:
+    if data.find(b"&", begin, end) != -1:
         return None
-    grid = texts.view(np.uint8).reshape(texts.size, width + tag_length)[:, tag_length:]
-    return np.ascontiguousarray(grid).view(f"S{width}").ravel()
+    buf = np.frombuffer(data, dtype=np.uint8, count=end - begin, offset=begin)
+    opens = np.flatnonzero(buf == ord("<"))
+    closes = np.flatnonzero(buf == ord(">"))
+    if opens.size == 0 or opens.size != closes.size:
+        return None
+    if not ((opens < closes).all() and (closes[:-1] < opens[1:]).all()):
+        return None  # a ">" outside a tag, or in an attribute value
+    first_end = data.find(b"</trkpt", begin, end)
+    if first_end == -1:
+        return None
+    stride = int(np.searchsorted(opens, first_end - begin)) + 1
+    if stride < 2 or opens.size % stride:
+        return None
+    n = opens.size // stride
+    starts, ends = opens.reshape(n, stride), closes.reshape(n, stride)  # "<" and ">" of each tag
+    tags = [bytes(buf[starts[0, j] + 1 : ends[0, j]]) for j in range(stride)]
+    layout = _layout(tags)
+    if layout is None:
+        return None
+    ele, time, sensors = layout
+    # Every point must be the first one's tags, in order, with any text between them:
+    # one expression made of those tags, found n times, holds each point to them.
+    start_tag = _LAT_LON if _LAT_LON.fullmatch(b"<" + tags[0] + b">") else _LON_LAT
+    if start_tag.fullmatch(b"<" + tags[0] + b">") is None:
+        return None
+    lat_first = start_tag is _LAT_LON
+    # The empty group makes findall return b"" (one shared object) for each point.
+    point = re.compile(
+        start_tag.pattern
+        + b"[^<]*"
+        + b"[^<]*".join(re.escape(b"<" + tag + b">") for tag in tags[1:])
+        + b"()"
+    )
+    if len(point.findall(data, begin, end)) != n:
+        return None
+    # Each start tag holds exactly four quotes, around its two values.
+    quotes = np.flatnonzero(buf == ord('"'))
+    at = quotes[np.searchsorted(quotes, starts[:, 0])[:, None] + np.arange(4)]
+    first, second = _texts(buf, at[:, 0] + 1, at[:, 1]), _texts(buf, at[:, 2] + 1, at[:, 3])
+    try:
+        lat = floats(first if lat_first else second)
+        lon = floats(second if lat_first else first)
+        elevation = np.full(n, np.nan)
+        if ele is not None:
+            texts = _texts(buf, ends[:, ele] + 1, starts[:, ele + 1])
+            known = texts.view(np.uint8).reshape(n, -1)[:, 0] != 0
+            if known.any():
+                elevation[known] = floats(texts[known])
+        columns: dict[str, np.ndarray] = {}
+        for column, j in sensors.items():
+            values = floats(_texts(buf, ends[:, j] + 1, starts[:, j + 1]))
+            if column == "heart_rate_bpm":
+                values[values <= 0] = np.nan  # 0 is "no strap"
+            columns[column] = values
+    except ValueError:
+        return None  # the expressions and float() decide, one by one
+    times = None if time is None else _texts(buf, ends[:, time] + 1, starts[:, time + 1])
+    return _Uniform(lat, lon, elevation, times, columns)
 
 
-#: ``YYYY-MM-DDThh:mm:ss``: which bytes are digits (the rest are ``-``, ``T``, ``:``).
-_DIGITS = np.array([c.isdigit() for c in "2026-05-04T06:30:00"])
-_SEPARATORS = np.frombuffer(b"2026-05-04T06:30:00", dtype=np.uint8)
+def _layout(tags: list[bytes]) -> tuple[int | None, int | None, dict[str, int]] | None:
+    """The columns of the elevation, the time and each sensor's text, from one point's tags.
 
-
-def _plain_utc_times(times: tuple[bytes, ...]) -> np.ndarray | None:
-    """``<time>YYYY-MM-DDThh:mm:ss[.f{1,6}]Z`` texts as ``datetime64[us]``, all at once.
-
-    The texts :func:`~loadwatch.importers.gpx_stream.parse_times` hands to NumPy
-    (its ``_PLAIN_UTC``), recognised column by column on the bytes; ``None``
-    when any text is another kind (no time, an offset, 7 fraction digits ...),
-    for :func:`~loadwatch.importers.gpx_stream.parse_times` to read one by one.
+    Read as the expressions read a point: ``<ele>`` and ``<time>`` (bare, no
+    attributes) first, in either order, then sensor elements
+    (:func:`_sensor_expression`) anywhere. ``None`` for what they would not read.
     """
-    texts = _without_tag(np.array(times), _TIME_TAG)
-    if texts is None or not 20 <= texts.dtype.itemsize <= 27:
+    if not _END_TAGS[b"trkpt"].fullmatch(tags[-1]):
         return None
-    width = texts.dtype.itemsize
-    grid = texts.view(np.uint8).reshape(len(times), width).copy()
-    lengths = (grid != 0).sum(axis=1)  # XML text holds no NUL: the rest is padding
-    digit = (grid >= ord("0")) & (grid <= ord("9"))
-    fixed = np.where(_DIGITS, digit[:, :19], grid[:, :19] == _SEPARATORS)
-    if not fixed.all() or (grid[:, 0] == ord("0")).any():
-        return None
-    micro = np.zeros(len(times), dtype=np.int64)
-    for length in np.unique(lengths).tolist():
-        rows = lengths == length
-        if length == 20:
-            tail_ok = True
-        elif 22 <= length <= 27:
-            tail_ok = bool(
-                (grid[rows, 19] == ord(".")).all() and digit[rows, 20 : length - 1].all()
-            )
-        else:
+    found: dict[bytes, int] = {}
+    j = 1
+    for name in (b"ele", b"time", b"ele"):
+        if j + 2 >= len(tags):
+            break
+        if name not in found and tags[j] == name and _END_TAGS[name].fullmatch(tags[j + 1]):
+            found[name] = j
+            j += 2
+    sensor_names = _sensor_expression(tuple(_SENSOR_NAMES))
+    sensors: dict[str, int] = {}
+    for k in range(j, len(tags) - 1):
+        tag = tags[k]
+        if tag[:1] in (b"!", b"?") or tag.startswith((b"ele", b"time")) or b"trkpt" in tag:
             return None
-        if not tail_ok or not (grid[rows, length - 1] == ord("Z")).all():
-            return None
-        fraction = np.zeros(len(times), dtype=np.int64)
-        for column in range(20, length - 1):  # up to 6 digits of a second, in µs
-            fraction[rows] += (grid[rows, column].astype(np.int64) - ord("0")) * 10 ** (25 - column)
-        micro[rows] = fraction[rows]
-    # The moment from its fields, by arithmetic: NumPy's own parsing of bytes crashes
-    # (NumPy 2.4) on an impossible date such as a 13th month among valid ones.
-    year, month, day = _number(grid, 0, 4), _number(grid, 5, 7), _number(grid, 8, 10)
-    hour, minute, second = _number(grid, 11, 13), _number(grid, 14, 16), _number(grid, 17, 19)
-    if not ((month >= 1) & (month <= 12)).all():
-        return None  # parse_times decides, one by one
-    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
-    first_day = months.astype("datetime64[D]")
-    month_days = ((months + 1).astype("datetime64[D]") - first_day).astype(np.int64)
-    valid = (day >= 1) & (day <= month_days) & (hour < 24) & (minute < 60) & (second < 60)
-    if not valid.all():
-        return None
-    seconds = (day - 1) * 86400 + hour * 3600 + minute * 60 + second
-    offset = (seconds * 1_000_000 + micro).astype("timedelta64[us]")
-    return first_day.astype("datetime64[us]") + offset
+        named = sensor_names.fullmatch(b"<" + tag.lower() + b">")
+        if named is not None:
+            column, _ = _SENSOR_NAMES[named.group(1)]
+            if column in sensors:
+                return None  # two elements for one column: ranks decide, point by point
+            sensors[column] = k
+    return found.get(b"ele"), found.get(b"time"), sensors
 
 
-def _number(grid: np.ndarray, begin: int, end: int) -> np.ndarray:
-    """The decimal number in byte columns ``begin..end-1`` of each row (all digits)."""
-    value = np.zeros(grid.shape[0], dtype=np.int64)
-    for column in range(begin, end):
-        value = value * 10 + (grid[:, column].astype(np.int64) - ord("0"))
-    return value
+def _texts(buf: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The bytes from ``starts[i]`` to ``stops[i]`` of each row, as one ``S`` array."""
+    lengths = stops - starts
+    width = max(int(lengths.max()), 1)
+    offsets = np.arange(width)
+    index = np.minimum(starts[:, None] + offsets, buf.size - 1)
+    grid = buf[index]
+    grid[offsets >= lengths[:, None]] = 0
+    return grid.view(f"S{width}").ravel()
 
 
 @functools.cache
@@ -450,67 +565,10 @@ def _same_sensors_everywhere(
         if column in columns:
             return None
         try:
-            column_values = _floats(np.array(texts[j::stride]))
+            column_values = floats(np.array(texts[j::stride]))
         except ValueError:
             return None
         if column == "heart_rate_bpm":
             column_values[column_values <= 0] = np.nan  # 0 is "no strap"
         columns[column] = column_values
     return columns
-
-
-def _floats(texts: np.ndarray) -> np.ndarray:
-    """``float()`` of each text: at once for plain decimals, else one by one.
-
-    Raises
-    ------
-    ValueError
-        A text ``float()`` does not read.
-    """
-    values = _decimals(texts)
-    if values is None:
-        values = np.array([float(text) for text in texts.tolist()], dtype=float)
-    return values
-
-
-#: Powers of ten that are exact doubles (10**22 is the last).
-_EXACT_POWERS = 10.0 ** np.arange(23)
-
-
-def _decimals(texts: np.ndarray) -> np.ndarray | None:
-    """Plain decimals (``-73.9666175``, ``30.0``, ``12``) as ``float()`` reads them, at once.
-
-    A decimal of at most 15 digits is an integer ``m`` below 2**53 over ``10**k``
-    (k ≤ 22), both exact doubles, and IEEE division rounds the exact quotient
-    correctly: the result is the double nearest the decimal, which is what
-    ``float()`` returns (the fast path of Clinger, 1990). Anything else (more
-    digits, a sign other than a leading ``-``, an exponent, white space, empty)
-    gives ``None``, for ``float()`` to read one by one.
-
-    Parameters
-    ----------
-    texts
-        A NumPy bytes array (dtype ``S``).
-    """
-    width = texts.dtype.itemsize
-    if texts.size == 0 or width == 0 or width > 24:
-        return None
-    grid = texts.view(np.uint8).reshape(texts.size, width)
-    digit = (grid >= ord("0")) & (grid <= ord("9"))
-    dot = grid == ord(".")
-    minus = grid[:, 0] == ord("-")
-    allowed = digit | dot | (grid == 0)
-    allowed[:, 0] |= minus
-    n_digits = digit.sum(axis=1)
-    if not allowed.all() or (dot.sum(axis=1) > 1).any():
-        return None
-    if (n_digits == 0).any() or (n_digits > 15).any():
-        return None
-    if ((grid[:, 1:] != 0) & (grid[:, :-1] == 0)).any():
-        return None  # a NUL inside the text (XML has none): not a plain decimal
-    right = np.cumsum(digit[:, ::-1], axis=1)[:, ::-1]  # digits at or right of each byte
-    places = np.where(digit, right - 1, 0)
-    mantissa = (np.where(digit, grid - ord("0"), 0).astype(np.int64) * 10**places).sum(axis=1)
-    fraction_digits = np.where(dot, right, 0).sum(axis=1)  # digits right of the dot
-    values = mantissa.astype(np.float64) / _EXACT_POWERS[fraction_digits]
-    return np.where(minus, -values, values)

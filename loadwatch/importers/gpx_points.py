@@ -36,6 +36,7 @@ __all__ = [
     "TrackPoints",
     "haversine_m",
     "note_track",
+    "plausible_utc",
     "screen_points",
     "to_datetime",
 ]
@@ -56,6 +57,17 @@ SENSOR_ELEMENTS: dict[str, tuple[str, int]] = {
 SENSOR_COLUMNS = ("heart_rate_bpm", "cadence_rpm", "temperature_c")
 #: Times before this are a device clock that was never set, not a recording.
 PLAUSIBLE_FROM_UTC = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+def plausible_utc(moment: datetime | None) -> bool:
+    """True for a time a recording can have: from 1990 to :data:`PLAUSIBLE_UNTIL_UTC`.
+
+    Here, not in :mod:`loadwatch.importers.gpx`, so that the export readers and
+    the TCX reader can ask without loading the GPX importer.
+    """
+    return moment is not None and PLAUSIBLE_FROM_UTC <= moment <= PLAUSIBLE_UNTIL_UTC
+
+
 #: A file is a recording only if at least this share of its track points has a time.
 MIN_TIMED_FRACTION = 0.5
 #: Pauses longer than this [s] are named in the activity's notes.
@@ -307,10 +319,14 @@ def _note_back_and_forth(points: TrackPoints, notes: list[str]) -> None:
         stop = min(begin + _CHUNK + 2, n)
         lat = np.radians(points.lat[begin:stop])
         lon = np.radians(points.lon[begin:stop])
-        out = haversine_m(lat[:-2], lon[:-2], lat[1:-1], lon[1:-1])
-        back = haversine_m(lat[1:-1], lon[1:-1], lat[2:], lon[2:])
-        net = haversine_m(lat[:-2], lon[:-2], lat[2:], lon[2:])
-        jumps = (out > 10) & (back > 10) & (net < 0.25 * (out + back))
+        steps = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+        out, back = steps[:-1], steps[1:]
+        # The net distance only where both steps are long (few points: most steps are short).
+        (candidates,) = np.nonzero((out > 10) & (back > 10))
+        net = haversine_m(
+            lat[candidates], lon[candidates], lat[candidates + 2], lon[candidates + 2]
+        )
+        jumps = candidates[net < 0.25 * (out[candidates] + back[candidates])]
         jumped += float(out[jumps].sum())
     total = float(points.distance[-1]) if points.distance.size else 0.0
     share = jumped / total if total > 0 else 0.0

@@ -18,14 +18,18 @@ position, an unreadable elevation, no track points at all) makes
 :func:`scan_gpx` return ``None``; the caller then takes the gpxpy path, which
 words the error or the note exactly as before.
 
-gpxpy (its constants and its time parser) is imported inside the functions
-that use it, not at the top: a warm run, whose activities all come from the
-cache, imports this package's modules but reads no GPX, and should not pay for
-gpxpy's import (``tests/structure/test_warm_imports.py``).
+gpxpy's time parser is imported inside the function that uses it (for
+unusual times only), not at the top: a warm run, whose activities all come
+from the cache, imports this package's modules but reads no GPX, and should not
+pay for gpxpy's import (``tests/structure/test_warm_imports.py``); nor should a
+cold run of regular files (~20 ms), so gpxpy's three constants are kept here
+(:data:`EARTH_RADIUS_M`, :data:`ONE_DEGREE_M`, :data:`STOPPED_SPEED_KMH`),
+held to gpxpy's own by ``tests/importers/test_gpx_bulk.py``.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from array import array
 from dataclasses import dataclass, field
@@ -39,6 +43,9 @@ from loadwatch.importers.gpx_points import SENSOR_COLUMNS, SENSOR_ELEMENTS, utc_
 from loadwatch.importers.xmlsafe import prepare_xml, xml_error_reason
 
 __all__ = [
+    "EARTH_RADIUS_M",
+    "ONE_DEGREE_M",
+    "STOPPED_SPEED_KMH",
     "GpxScan",
     "PointScanner",
     "Unusual",
@@ -54,6 +61,13 @@ __all__ = [
 
 _GPX_NAMESPACE = re.compile(r"^https?://www\.topografix\.com/GPX/1/[01]/?$")
 
+
+#: gpxpy's ``gpxpy.geo.EARTH_RADIUS`` [m].
+EARTH_RADIUS_M = 6378137.0
+#: gpxpy's ``gpxpy.geo.ONE_DEGREE`` [m], computed as gpxpy computes it.
+ONE_DEGREE_M = (2 * math.pi * EARTH_RADIUS_M) / 360
+#: gpxpy's ``gpxpy.gpx.DEFAULT_STOPPED_SPEED_THRESHOLD`` [km/h].
+STOPPED_SPEED_KMH = 1
 
 #: ``YYYY-MM-DDThh:mm:ss[.ffffff]Z``: the times NumPy parses as gpxpy does.
 _PLAIN_UTC = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z\Z")
@@ -433,19 +447,17 @@ def _planar_or_haversine(
     lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
 ) -> np.ndarray:
     """gpxpy.geo.distance without elevation, element-wise (point 1 is the later one)."""
-    import gpxpy.geo  # see the module docstring
-
     far = (np.abs(lat1 - lat2) > 0.2) | (np.abs(lon1 - lon2) > 0.2)
     coef = np.cos(np.radians(lat1))
     x = lat1 - lat2
     y = (lon1 - lon2) * coef
-    flat = np.sqrt(x * x + y * y) * gpxpy.geo.ONE_DEGREE
+    flat = np.sqrt(x * x + y * y) * ONE_DEGREE_M
     if not far.any():
         return flat
     d_lon = np.radians(lon1 - lon2)
     r1, r2 = np.radians(lat1), np.radians(lat2)
     a = np.sin((r1 - r2) / 2) ** 2 + np.sin(d_lon / 2) ** 2 * np.cos(r1) * np.cos(r2)
-    haversine = gpxpy.geo.EARTH_RADIUS * 2 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    haversine = EARTH_RADIUS_M * 2 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
     return np.where(far, haversine, flat)
 
 
@@ -484,8 +496,6 @@ def moving_time_s(
     gpxpy's ``distance_3d`` where both elevations are non-zero (which drops the
     elevation again for points more than 0.2 degrees apart), else the 2-D step.
     """
-    import gpxpy.gpx  # see the module docstring
-
     if steps.size < 2:
         return 0.0
     both_timed = ~np.isnat(times[1:]) & ~np.isnat(times[:-1]) & (segment[1:] == segment[:-1])
@@ -499,7 +509,7 @@ def moving_time_s(
     use = both_timed & (seconds > 0) & (distance != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         speed_kmh = (distance / 1000) / (seconds / 3600)
-    moving = use & (speed_kmh > gpxpy.gpx.DEFAULT_STOPPED_SPEED_THRESHOLD)
+    moving = use & (speed_kmh > STOPPED_SPEED_KMH)
     return float(seconds[moving].sum())
 
 

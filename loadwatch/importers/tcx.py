@@ -47,7 +47,8 @@ import pandas as pd
 
 from loadwatch.errors import NotAnActivityError, UnsupportedFileError
 from loadwatch.importers.activity import RECORD_COLUMNS, Activity, Lap
-from loadwatch.importers.gpx import plausible_utc, speed_from_distance_mps, speed_from_positions_mps
+from loadwatch.importers.gpx import speed_from_distance_mps, speed_from_positions_mps
+from loadwatch.importers.gpx_points import plausible_utc
 from loadwatch.importers.sports import normalize_sport
 from loadwatch.importers.streams import profile_from_times
 from loadwatch.importers.xmlsafe import local_name, parse_xml

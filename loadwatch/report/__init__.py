@@ -30,23 +30,37 @@ module          what
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from loadwatch.report.html import render, render_html, write_report
-from loadwatch.report.model import OPEN_DAYS, AthleteView, ReportData, build_report_data
-from loadwatch.report.roster import index_rows
-from loadwatch.report.summary import summary_from_data, summary_text
+if TYPE_CHECKING:
+    from loadwatch.report.gallery import (
+        CHART_TITLES,
+        ChartImage,
+        athlete_charts,
+        athlete_figures,
+    )
+    from loadwatch.report.html import render, render_html, write_report
+    from loadwatch.report.model import OPEN_DAYS, AthleteView, ReportData, build_report_data
+    from loadwatch.report.roster import index_rows
+    from loadwatch.report.summary import summary_from_data, summary_text
 
 #: Imported on first use: matplotlib takes ~0.5 s to load, and the terminal
-#: commands (weeks, check, shoes …) never draw.
-_GALLERY = ("CHART_TITLES", "ChartImage", "athlete_charts", "athlete_figures")
+#: commands (weeks, check, shoes …) never draw; a warm ``weeks``/``check`` run
+#: never builds a report either (the HTML page, the report's model, the summary).
+_LAZY = {
+    **dict.fromkeys(("CHART_TITLES", "ChartImage", "athlete_charts", "athlete_figures"), "gallery"),
+    **dict.fromkeys(("render", "render_html", "write_report"), "html"),
+    **dict.fromkeys(("OPEN_DAYS", "AthleteView", "ReportData", "build_report_data"), "model"),
+    "index_rows": "roster",
+    **dict.fromkeys(("summary_from_data", "summary_text"), "summary"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _GALLERY:
-        from loadwatch.report import gallery
-
-        return getattr(gallery, name)
+    module = _LAZY.get(name)
+    if module is not None:
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

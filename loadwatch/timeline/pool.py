@@ -18,9 +18,10 @@ import sys
 import threading
 import types
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # concurrent.futures.process loads multiprocessing: only when a pool runs
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: Fewer files than this to decode stay in this process.
 POOL_MIN_FILES = 16
@@ -185,6 +186,8 @@ def _interrupts_held() -> Iterator[None]:
 
 
 def _new_pool(workers: int, worker: Worker) -> ProcessPoolExecutor:
+    from concurrent.futures import ProcessPoolExecutor
+
     context = _context(worker)
     if context.get_start_method() == "forkserver":
         from multiprocessing import forkserver
@@ -222,6 +225,9 @@ def _drive(
     worker: Worker, chunks: Iterator[Chunk], workers: int
 ) -> Generator[tuple[Any, Any], None, list[Chunk] | None]:
     """Run chunks in one pool; return the chunks lost if the pool broke (None: no pool)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         pool = _new_pool(workers, worker)
     except (OSError, ImportError, NotImplementedError, ValueError):

@@ -27,12 +27,18 @@ import gpxpy
 import gpxpy.gpx
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from loadwatch.errors import ActivityFileError
 from loadwatch.importers.gpx import read_gpx
 from loadwatch.importers.gpx_bulk import scan_gpx_bulk
+from loadwatch.importers.gpx_columns import decimals
 from loadwatch.importers.gpx_points import SENSOR_ELEMENTS, utc_time
 from loadwatch.importers.gpx_stream import (
+    EARTH_RADIUS_M,
+    ONE_DEGREE_M,
+    STOPPED_SPEED_KMH,
     GpxScan,
     length_2d_m,
     scan_gpx,
@@ -167,8 +173,10 @@ def _replace(old: str, new: str, count: int = 1) -> Callable[[str], str]:
     return lambda text: text.replace(old, new, count)
 
 
-def _sub(pattern: str, new: str) -> Callable[[str], str]:
-    return lambda text: re.sub(pattern, new, text)
+def _sub(
+    pattern: str, new: str | Callable[[re.Match[str]], str], count: int = 0
+) -> Callable[[str], str]:
+    return lambda text: re.sub(pattern, new, text, count=count)
 
 
 #: Edits of a Garmin-style file that the expressions must decline, or read exactly
@@ -202,6 +210,21 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     # NumPy 2.4's cast of such bytes to datetime64 crashed the process: read by arithmetic.
     "impossible date": _replace("<time>2026-05-04T10:30:01Z", "<time>2026-13-45T99:99:99Z"),
     "offset time": _sub(r"T10:(\d\d):(\d\d)Z</time>", r"T12:\1:\2+02:00</time>"),
+    # Edits of every point, which the reader of alike points (the grid of tags) must
+    # read as the scanner does, or leave to the expressions (and they to the scanner).
+    "comment in every point": _replace("<ele>", "<!-- note --><ele>", -1),
+    "attribute on every ele": _replace("<ele>", '<ele src="baro">', -1),
+    "self-closing sensor in every point": _replace("<gpxtpx:hr>", "<gpxtpx:cad/><gpxtpx:hr>", -1),
+    "sensor with a child in every point": _sub(r"<gpxtpx:cad>(\d+)", r"<gpxtpx:cad>\1<b>2</b>"),
+    "no elevation in any point": _sub(r"<ele>[^<]*</ele>\s*", ""),
+    "no time in any point": _sub(r"<time>2026-05-04T1[^<]*</time>\s*", ""),
+    "upper-case sensor names": _sub(r"gpxtpx:(hr|cad)>", lambda m: f"gpxtpx:{m[1].upper()}>"),
+    "text beside every ele": _replace("</ele>", "</ele> note ", -1),
+    "greater-than in every time": _replace("Z</time>", "Z></time>", -1),
+    "one point without sensors": _sub(r"<extensions>[\s\S]*?</extensions>", "<extensions/>", 1),
+    "one point with a heart rate more": _replace(
+        "<gpxtpx:cad>", "<gpxtpx:heartrate>5</gpxtpx:heartrate><gpxtpx:cad>"
+    ),
     "damaged": _replace("</trkpt>", "</trkpnt>"),
     "doctype": _replace("<gpx ", '<!DOCTYPE gpx [<!ENTITY a "b">]><gpx '),
 }
@@ -258,3 +281,42 @@ def test_a_long_recording_is_read_in_megabyte_chunks_as_one_segment() -> None:
     assert bulk is not None
     assert set(bulk.segment.tolist()) == {0}
     assert_gpxpy_points(bulk, data)
+
+
+@pytest.mark.parametrize("flavour", list(FLAVOURS))
+def test_a_point_unlike_the_others_is_read_by_the_expressions_as_the_scanner_reads_it(
+    flavour: str,
+) -> None:
+    """One point with a tag more: not the grid of alike points, yet still read in bulk."""
+    text = flavour_file(flavour).decode()
+    second = text.index("<trkpt", text.index("<trkpt") + 1)
+    close = text.index("</trkpt", second)
+    edited = (text[:close] + "<extensions><speed>3.1</speed></extensions>" + text[close:]).encode()
+    if "<extensions>" in text[second:close]:
+        edited = (text[:close] + "<cmt>a pause</cmt>" + text[close:]).encode()
+    bulk = check_file(edited)
+    assert bulk is not None
+    assert_gpxpy_points(bulk, edited)
+
+
+#: Plain decimals as apps write them: short ones, and full-precision doubles (17 digits).
+PLAIN_DECIMALS = st.from_regex(r"-?[0-9]{1,9}(\.[0-9]{0,9})?", fullmatch=True) | st.floats(
+    min_value=-1e6, max_value=1e6, allow_nan=False
+).map(repr).filter(lambda text: "e" not in text)
+
+
+@given(st.lists(PLAIN_DECIMALS, min_size=1, max_size=40))
+def test_plain_decimals_are_read_at_once_exactly_as_float_reads_them(texts: list[str]) -> None:
+    read = decimals(np.array([text.encode() for text in texts]))
+    assert read is not None
+    expected = np.array([float(text) for text in texts])
+    np.testing.assert_array_equal(read.view("i8"), expected.view("i8"))  # the same doubles, -0.0
+
+
+def test_the_distance_constants_are_gpxpys_own() -> None:
+    """Kept in the package so that a regular file is read without importing gpxpy."""
+    import gpxpy.geo
+
+    assert EARTH_RADIUS_M == gpxpy.geo.EARTH_RADIUS
+    assert ONE_DEGREE_M == gpxpy.geo.ONE_DEGREE
+    assert STOPPED_SPEED_KMH == gpxpy.gpx.DEFAULT_STOPPED_SPEED_THRESHOLD

@@ -2,10 +2,13 @@
 
 When every activity comes from the import cache, ``loadwatch weeks PATH --json``
 reads no FIT, GPX or TCX file and draws nothing, so the FIT and GPX decoders
-(fitdecode, gpxpy, the package's own readers), matplotlib and the time-zone
-finder must not even be imported. This checks the behaviour (which modules a
-fresh process has loaded), not a time. A first run in its own process fills
-the cache with a few sample FIT and GPX files.
+(fitdecode, gpxpy, the package's own readers, the CRC library), matplotlib and
+the time-zone finder (with the libraries it loads: h3, cffi, pycparser) must
+not even be imported; nor the process pool (it starts no worker), the HTML
+report, the report's model and terminal summary, or the shoes' modules (``weeks``
+builds none of them). This checks the behaviour (which modules a fresh process
+has loaded), not a time. A first run in its own process fills the cache with a
+few sample FIT and GPX files.
 """
 
 from __future__ import annotations
@@ -32,6 +35,18 @@ NOT_WHEN_WARM = (
     "loadwatch.importers.gpx_stream",
     "loadwatch.importers.gpx_bulk",
     "loadwatch.importers.tcx",
+    "crcmod",
+    "h3",
+    "cffi",
+    "pycparser",
+    "concurrent.futures.process",
+    "loadwatch.report.html",
+    "loadwatch.report.model",
+    "loadwatch.report.summary",
+    "loadwatch.report.publish",
+    "loadwatch.shoes",
+    "loadwatch.importers.gpx",
+    "loadwatch.importers.gpx_columns",
 )
 
 _RUN = """
@@ -83,6 +98,7 @@ def test_the_cold_run_does_use_the_decoders(warm_modules: tuple[list[str], list[
     cold, _ = warm_modules
     assert _imported(cold, "loadwatch.importers.fit")  # else the warm check proves nothing
     assert _imported(cold, "loadwatch.importers.gpx_bulk")
+    assert _imported(cold, "crcmod")  # the fast FIT path checks every file's CRC
 
 
 @pytest.mark.parametrize("name", NOT_WHEN_WARM)

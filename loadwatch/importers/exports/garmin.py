@@ -17,7 +17,7 @@ A summary is matched to an activity by the activity id in the uploaded
 file's name (``name@example.com_12345678901.fit``) or, failing that, by its
 start time (:data:`START_TOLERANCE_S`). A start that is not a number, not
 finite, or not a time a recording can have (before 1990 or in the future,
-:func:`loadwatch.importers.gpx.plausible_utc`) is not used: that summary is
+:func:`loadwatch.importers.gpx_points.plausible_utc`) is not used: that summary is
 matched by its id only, and one line per file says how many were so.
 """
 
@@ -34,7 +34,7 @@ import pandas as pd
 
 from loadwatch.entry_checks import finite_number
 from loadwatch.errors import SettingsError
-from loadwatch.importers.gpx import plausible_utc
+from loadwatch.importers.gpx_points import plausible_utc
 
 #: File names of Garmin's activity summaries (any user prefix and part number).
 SUMMARY_NAME = re.compile(r"summarizedActivities[^/\\]*\.json$", re.IGNORECASE)

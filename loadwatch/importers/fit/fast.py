@@ -178,6 +178,10 @@ class _Walker:
         self.timestamp_overrides: list[tuple[np.ndarray, np.ndarray]] = []
         #: Values of the messages decoded one by one, by definition and content.
         self.decoded: dict[tuple, dict[str, Any]] = {}
+        #: Blocks crossed by the last leap: watches interrupt their blocks at a steady
+        #: rhythm (a burst of ``device_info`` every few minutes), so the next leap
+        #: checks one more than that at once and usually needs a single numpy step.
+        self.last_blocks = _FIRST_BLOCKS
 
     def decode(self, parts: list[tuple[int, int]]) -> FitMessages:
         for start, end in parts:
@@ -202,13 +206,19 @@ class _Walker:
         data = self.data
         sizes = [0] * 256
         current = [-1] * 16
+        # Positions found so far: arrays (those before and in each block crossed with
+        # numpy, ``count`` in all), then the list of those walked one by one since.
+        pieces: list[np.ndarray] = []
+        count = 0
         positions: list[int] = []
         append = positions.append
         mapping_from: list[int] = []
         mappings: list[list[int]] = []
         singles: dict[int, dict] = {}
         position = start
-        #: The definition index of each header byte whose messages are crossed fast, else -1.
+        #: The definition index of each header byte whose messages are crossed fast, else -1
+        #: (a list for the few look-ups one by one, an array for the many at once).
+        kind = [-1] * 256
         crossed = np.full(256, -1, dtype=np.intp)
         while position < end:
             size = sizes[data[position]]
@@ -222,20 +232,28 @@ class _Walker:
                     if not size:
                         break
                 else:
-                    position = self._leap(position, end, positions, crossed)
+                    leap = self._leap(position, end, positions, kind, crossed)
+                    if leap is not None:
+                        position, block_positions = leap
+                        pieces += [np.array(positions, dtype=np.int64), block_positions]
+                        count += len(positions) + block_positions.size
+                        positions = []
+                        append = positions.append
                 continue
             header = data[position]
             if header & 0xC0 == 0x40:
                 definition, position = self._definition(header, position, end)
                 index = self._index(definition)
                 current[definition.local] = index
-                mapping_from.append(len(positions))
+                mapping_from.append(count + len(positions))
                 mappings.append(current.copy())
                 fast_size = 0 if definition.one_by_one else definition.size
                 header_bytes = _HEADER_BYTES[definition.local]
+                fast_index = -1 if definition.one_by_one else index
                 for byte in header_bytes:
                     sizes[byte] = fast_size
-                crossed[header_bytes] = -1 if definition.one_by_one else index
+                    kind[byte] = fast_index
+                crossed[header_bytes] = fast_index
                 continue
             index = current[(header >> 5) & 0x03 if header & 0x80 else header & 0x0F]
             if index < 0:
@@ -250,10 +268,12 @@ class _Walker:
                 break
         if position > end:  # the last message runs past the part's data
             raise NotVouched
-        self.found.n_messages += len(positions)
-        if not positions:
+        count += len(positions)
+        self.found.n_messages += count
+        if not count:
             return
-        offsets = np.array(positions, dtype=np.int64)
+        pieces.append(np.array(positions, dtype=np.int64))
+        offsets = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
         headers = self.buf[offsets]
         counts = np.diff(np.append(mapping_from, offsets.size))
         mapping_of = np.repeat(np.arange(len(mappings)), counts)
@@ -264,48 +284,57 @@ class _Walker:
             self.record_parts.append((offsets[chosen], def_index[chosen]))
         self._compressed_timestamps(offsets, headers, def_index, is_record, singles)
 
-    def _leap(self, position: int, end: int, positions: list[int], crossed: np.ndarray) -> int:
+    def _leap(
+        self, position: int, end: int, positions: list[int], kind: list[int], crossed: np.ndarray
+    ) -> tuple[int, np.ndarray] | None:
         """Cross a block of messages that repeats (``record``, ``hrv``, ...) with numpy.
 
         The last messages before ``position`` are looked at for a block of up to
         :data:`_MAX_BLOCK` messages that came twice in a row (the same
         definitions, in the same order). The header bytes where the block's
         messages would follow are then checked all at once, as far as they
-        match; their positions are appended to ``positions``. Correct by
-        induction: a message whose header names the same definition has the
-        same size, so the next header is where the block says. Returns the
-        position after the last message crossed.
+        match. Correct by induction: a message whose header names the same
+        definition has the same size, so the next header is where the block
+        says. Returns the position after the last message crossed and the
+        positions of the messages crossed (an array), or ``None`` where none is.
         """
-        buf = self.buf
+        data = self.data
         recent = positions[-2 * _MAX_BLOCK :]
-        kinds = crossed[buf[recent]].tolist()
+        kinds = [kind[data[at]] for at in recent]
         if min(kinds) < 0:  # only messages crossed fast repeat (never a definition)
-            return position
+            return None
         for length in range(1, min(_MAX_BLOCK, len(recent) // 2) + 1):
             if kinds[-length:] == kinds[-2 * length : -length]:
                 break
         else:
-            return position
+            return None
         first = recent[-length]
         period = position - first
         within = np.array(recent[-length:], dtype=np.int64) - first
         expected = np.array(kinds[-length:], dtype=np.intp)
-        blocks = _FIRST_BLOCKS
+        blocks = max(_FIRST_BLOCKS, self.last_blocks + 1)
+        crossed_at: list[np.ndarray] = []
         while True:
             blocks = min(blocks, (end - position) // period)
             if blocks < 1:
-                return position
+                break
             at = (position + period * np.arange(blocks, dtype=np.int64))[:, np.newaxis] + within
-            matches = (crossed[buf[at]] == expected).reshape(-1)
+            flat = at.reshape(-1)
+            matches = (crossed[self.buf[at]] == expected).reshape(-1)
             if matches.all():
-                positions.extend(at.reshape(-1).tolist())
+                crossed_at.append(flat)
                 position += period * blocks
                 blocks *= _GROWTH
                 continue
             matched = int(matches.argmin())
-            flat = at.reshape(-1)
-            positions.extend(flat[:matched].tolist())
-            return int(flat[matched])
+            crossed_at.append(flat[:matched])
+            position = int(flat[matched])
+            break
+        if not crossed_at:
+            return None
+        found = crossed_at[0] if len(crossed_at) == 1 else np.concatenate(crossed_at)
+        self.last_blocks = found.size // length
+        return (position, found) if found.size else None
 
     def _index(self, definition: Definition) -> int:
         """The index of a definition in :attr:`definitions` (added on first sight)."""

@@ -56,12 +56,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-import fitdecode
-import fitdecode.profile
+import crcmod.predefined
 import fitparse
 import numpy as np
-from fitdecode.types import DevField as FitdecodeDevField
-from fitdecode.utils import compute_crc
 from fitparse.records import DevField as FitparseDevField
 from fitparse.utils import FitCRCError, FitEOFError
 
@@ -123,6 +120,13 @@ _FIT_EPOCH_NAIVE = datetime(1989, 12, 31)
 _FIT_EPOCH_UTC = _FIT_EPOCH_NAIVE.replace(tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
 _MIN_HEADER_SIZE = 12
+#: FIT's CRC (CRC-16/ARC, as ``fitdecode.utils.compute_crc``), in C.
+_CRC16 = crcmod.predefined.mkPredefinedCrcFun("crc-16")
+
+
+def _crc(data: bytes, start: int, end: int) -> int:
+    """FIT's CRC of ``data[start:end]``."""
+    return _CRC16(memoryview(data)[start:end])
 
 
 @dataclass(slots=True)
@@ -266,6 +270,9 @@ def decode_reference(data: bytes, source: str) -> FitMessages:
         raise CorruptFileError(source, _cut_short_reason(layout.short_by)) from error
 
     # fitparse gave up on something else: try the tolerant decoder.
+    import fitdecode  # only here and for enum names: most files never need it
+    from fitdecode.types import DevField as FitdecodeDevField
+
     tolerant, tolerant_error = _collect(_fitdecode_messages(data), FitdecodeDevField)
     tolerant.decoder = "fitdecode"
     if tolerant_error is None:
@@ -321,7 +328,7 @@ def check_header(data: bytes, source: str) -> None:
         )
     if header_size >= 14:
         header_crc = struct.unpack_from("<H", data, 12)[0]
-        if header_crc and compute_crc(data, end=12) != header_crc:
+        if header_crc and _crc(data, 0, 12) != header_crc:
             raise CorruptFileError(source, CRC_REASON)
     if size == header_size or struct.unpack_from("<I", data, 4)[0] == 0:
         raise EmptyFileError(source, "the file holds only a FIT header and no data")
@@ -361,7 +368,7 @@ def _walk_chain(data: bytes) -> _Layout:
             break
         if struct.unpack_from("<H", data, end - 2)[0]:  # a zero CRC means "not computed"
             checked += 1
-            layout.crc_ok = layout.crc_ok and compute_crc(data, start=offset, end=end) == 0
+            layout.crc_ok = layout.crc_ok and _crc(data, offset, end) == 0
         offset = end
     layout.crc_checkable = checked > 0 and layout.short_by == 0
     if layout.short_by == 0:
@@ -419,6 +426,8 @@ def _fitparse_messages(data: bytes) -> Iterator[tuple[str, Iterable[Any]]]:
 
 
 def _fitdecode_messages(data: bytes) -> Iterator[tuple[str, Iterable[Any]]]:
+    import fitdecode
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with fitdecode.FitReader(
@@ -440,6 +449,8 @@ def enum_name(type_name: str, value: object) -> object:
     """
     if not isinstance(value, int) or isinstance(value, bool):
         return value
+    import fitdecode.profile
+
     field_type = fitdecode.profile.FIELD_TYPES.get(type_name)
     names = getattr(field_type, "enum", None) or {}
     return names.get(value, value)
