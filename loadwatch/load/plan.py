@@ -519,7 +519,7 @@ def _ramp_lines(ramp: list[Mapping[str, Any]], unit: str) -> list[str]:
         lines.append(
             f"  {mark} week {step['step']} from {step['week_start']}  "
             f"{distance_text(step['target_km'], unit):>9} ({step['ramp_pct']:.0f}%), "
-            f"a caution above {distance_text(step['limit_km'], unit)}"
+            f"up to {limit_text(step['limit_km'], unit)} without a caution"
         )
     return lines
 
