@@ -47,6 +47,7 @@ NOT_WHEN_WARM = (
     "loadwatch.shoes",
     "loadwatch.importers.gpx",
     "loadwatch.importers.gpx_columns",
+    "pyarrow.dataset",
 )
 
 _RUN = """
