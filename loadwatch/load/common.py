@@ -109,8 +109,10 @@ def as_date(value: pd.Timestamp) -> date:
 
 
 def pct(value: float) -> str:
-    """``+23%`` (signed, whole percent)."""
-    return f"{value:+.0f}%"
+    """``+23%`` (signed, whole percent); a change that rounds to nothing is ``+0%``,
+    never ``-0%``."""
+    whole = round(float(value))
+    return f"{whole + 0:+d}%"
 
 
 def weeks_phrase(n: int) -> str:

@@ -24,6 +24,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
+from loadwatch.load.common import pct as pct_change
 from loadwatch.load.daily import ROLLING_DAYS
 from loadwatch.report.chart_style import (
     COLORS,
@@ -74,7 +75,7 @@ def _change_labels(
     for xi, yi, value, sev in zip(x, y, change, severity, strict=True):
         if pd.notna(value):
             ax.annotate(
-                f"{value:+.0f}%",
+                pct_change(value),
                 (xi, yi),
                 xytext=(0, 2),
                 textcoords="offset points",

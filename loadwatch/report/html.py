@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from loadwatch.load.common import pct
 from loadwatch.report import medical, roster
 from loadwatch.report.limits import (
     CHARTED_ATHLETES_MAX,
@@ -140,7 +141,7 @@ def _number(value: float, unit: str, units: str) -> str:
     if value is None or pd.isna(value):
         return "-"
     if unit == "%":
-        return f"{value:+.0f}%"
+        return pct(value)
     if unit == "km":
         return distance_text(value, units)
     if unit == "mi":  # the shoe lines: miles, with km beside them for a km runner
@@ -294,7 +295,7 @@ def _weeks_table(view: AthleteView) -> str:
     rows = []
     for row in bands[::-1].itertuples(index=False):
         severity = row.severity if row.judged else ""
-        change = f"{row.change_pct:+.0f}%" if row.judged and pd.notna(row.change_pct) else "-"
+        change = pct(row.change_pct) if row.judged and pd.notna(row.change_pct) else "-"
         change = "return" if row.returning else change
         ascent = climb_text(row.ascent_m, units)
         rows.append(

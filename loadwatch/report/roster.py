@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from loadwatch.load.common import pct
 from loadwatch.report.limits import SHOES_COMMAND, SHOES_DUE_MAX, html_name, html_text, more
 from loadwatch.report.model import AthleteView, ReportData, distance
 from loadwatch.units import limit_text
@@ -133,7 +134,7 @@ def index_html(data: ReportData) -> str:
         if pd.notna(row["week_km_max"]):
             left = max(row["week_km_max"] - row["week_km_so_far"], 0.0)
             week += f" ({limit_text(left, units)} left)"
-        change = "-" if pd.isna(row["change_pct"]) else f"{row['change_pct']:+.0f}%"
+        change = "-" if pd.isna(row["change_pct"]) else pct(row["change_pct"])
         due = row["shoes_due"]
         due_cell = f"<td>{_due(due)}</td>" if shoes and due is not None else ""
         if shoes and due is None:

@@ -21,6 +21,7 @@ from datetime import date
 
 import pandas as pd
 
+from loadwatch.load.common import pct
 from loadwatch.report import medical
 from loadwatch.report.limits import (
     NAME_CHARS,
@@ -91,7 +92,7 @@ def week_lines(view: AthleteView) -> list[str]:
     )
     if week["judged"] and pd.notna(week["change_pct"]):
         line += (
-            f", {week['change_pct']:+.0f}% on the established "
+            f", {pct(week['change_pct'])} on the established "
             f"{distance(week['established_km'], view.units)}"
         )
     lines.append(line + f"; longest run {distance(week['longest_run_km'], view.units)}.")

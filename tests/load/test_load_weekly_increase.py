@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loadwatch.load import weekly_increase
-from loadwatch.load.common import established, largest_within
+from loadwatch.load.common import established, largest_within, pct
 from loadwatch.load.weekly import weekly_table
 from loadwatch.rules.ruleset import load_rules
 
@@ -137,3 +137,9 @@ def test_a_week_no_bigger_than_either_of_the_last_two_is_never_flagged(weekly_km
         if row["severity"] == "high":
             assert row["increase_km"] >= RULE.param("high_min_increase_km")
             assert row["change_pct"] > RULE.band("high")
+
+
+@pytest.mark.parametrize("change", [-0.4, -0.01, 0.0, 0.3])
+def test_a_change_that_rounds_to_nothing_is_never_minus_zero(change: float) -> None:
+    assert pct(change) == "+0%"
+    assert pct(change - 26) == f"{round(change - 26):+d}%"
