@@ -65,6 +65,7 @@ from loadwatch.importers.gpx_stream import (
     Unusual,
     open_scan,
     parse_times,
+    scan_of,
 )
 
 __all__ = ["scan_gpx_bulk"]
@@ -339,28 +340,7 @@ class _BulkPoints:
 
     def scan(self, scanner: PointScanner) -> GpxScan:
         """These points with the scanner's names, creator and tracks."""
-        n = len(self.lat)
-        return GpxScan(
-            lat=np.frombuffer(self.lat, dtype=float),
-            lon=np.frombuffer(self.lon, dtype=float),
-            elevation=np.frombuffer(self.elevation, dtype=float),
-            times=np.concatenate(self.time_parts),
-            n_naive=self.n_naive,
-            local_offset_s=self.local_offset_s,
-            segment=np.frombuffer(self.segment, dtype=np.int64),
-            sensors={
-                column: (
-                    np.frombuffer(self.sensors[column], dtype=float)
-                    if column in self.sensors
-                    else np.broadcast_to(np.nan, (n,))
-                )
-                for column in SENSOR_COLUMNS
-            },
-            creator=scanner.creator,
-            name=scanner.gpx_name,
-            track_names=scanner.track_names,
-            track_types=scanner.track_types,
-        )
+        return scan_of(self, scanner)
 
 
 #: A regular track point's start tag: ``lat`` then ``lon`` (or ``lon`` then ``lat``).

@@ -33,6 +33,7 @@ import math
 import re
 from array import array
 from dataclasses import dataclass, field
+from typing import Any
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
@@ -304,28 +305,37 @@ class PointScanner:
         if not self.lat:
             return None
         self.flush_times()
-        n = len(self.lat)
-        return GpxScan(
-            lat=np.frombuffer(self.lat, dtype=float),
-            lon=np.frombuffer(self.lon, dtype=float),
-            elevation=np.frombuffer(self.elevation, dtype=float),
-            times=np.concatenate(self.time_parts),
-            n_naive=self.n_naive,
-            local_offset_s=self.local_offset_s,
-            segment=np.frombuffer(self.segment, dtype=np.int64),
-            sensors={
-                column: (
-                    np.frombuffer(self.sensors[column], dtype=float)
-                    if column in self.sensors
-                    else np.broadcast_to(np.nan, (n,))  # no memory for no data
-                )
-                for column in SENSOR_COLUMNS
-            },
-            creator=self.creator,
-            name=self.gpx_name,
-            track_names=self.track_names,
-            track_types=self.track_types,
-        )
+        return scan_of(self, self)
+
+
+def scan_of(points: Any, names: PointScanner) -> GpxScan:
+    """A :class:`GpxScan` of the point buffers of ``points`` (a :class:`PointScanner`
+    or the bulk reader's columns: ``lat``, ``lon``, ``elevation``, ``segment`` and
+    ``sensors`` arrays, ``time_parts``, ``n_naive``, ``local_offset_s``) with the
+    names, creator and tracks ``names`` found. The one place both readers' buffers
+    become arrays."""
+    n = len(points.lat)
+    return GpxScan(
+        lat=np.frombuffer(points.lat, dtype=float),
+        lon=np.frombuffer(points.lon, dtype=float),
+        elevation=np.frombuffer(points.elevation, dtype=float),
+        times=np.concatenate(points.time_parts),
+        n_naive=points.n_naive,
+        local_offset_s=points.local_offset_s,
+        segment=np.frombuffer(points.segment, dtype=np.int64),
+        sensors={
+            column: (
+                np.frombuffer(points.sensors[column], dtype=float)
+                if column in points.sensors
+                else np.broadcast_to(np.nan, (n,))  # no memory for no data
+            )
+            for column in SENSOR_COLUMNS
+        },
+        creator=names.creator,
+        name=names.gpx_name,
+        track_names=names.track_names,
+        track_types=names.track_types,
+    )
 
 
 def open_scan() -> tuple[expat.XMLParserType, PointScanner]:
