@@ -20,8 +20,6 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from loadwatch.units import km_to, unit_name
-
 
 def established(weeks: pd.DataFrame, column: str, recent_weeks: int, mean_weeks: int) -> pd.Series:
     """The established load of ``column`` before each week, per athlete.
@@ -93,14 +91,6 @@ def largest_within(reference: float, band_pct: float, min_increase: float, decim
     ):
         steps -= 1
     return max(steps, 0) / scale
-
-
-def limit_text(value_km: float, unit: str, digits: int = 1) -> str:
-    """A limit [km] in words, rounded *down* in the runner's unit (``13.6 mi``), so the
-    number an advice names is never above the limit itself."""
-    scale = 10**digits
-    shown = math.floor(km_to(value_km, unit) * scale + 1e-9) / scale
-    return f"{shown:.{digits}f} {unit_name(unit)}"
 
 
 def as_date(value: pd.Timestamp) -> date:

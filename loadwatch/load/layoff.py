@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loadwatch.load.common import YOU, Voice, as_date, limit_text, sentence, threshold
+from loadwatch.load.common import YOU, Voice, as_date, sentence, threshold
 from loadwatch.load.weekly import WeekStart, week_starts
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
-from loadwatch.units import Units, distance_text, unit_of
+from loadwatch.units import Units, distance_text, limit_text, unit_of
 
 RULE_ID = "return-from-layoff"
 

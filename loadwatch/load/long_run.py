@@ -25,14 +25,13 @@ from loadwatch.load.common import (
     above,
     as_date,
     largest_within,
-    limit_text,
     pct,
     percent_change,
     threshold,
 )
 from loadwatch.load.weekly import WeekStart, week_starts
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
-from loadwatch.units import Units, distance_text, unit_of
+from loadwatch.units import Units, distance_text, limit_text, unit_of
 
 RULE_ID = "long-run-spike"
 

@@ -49,14 +49,13 @@ from loadwatch.load.common import (
     as_date,
     established,
     largest_within,
-    limit_text,
     sentence,
     threshold,
     week_index,
 )
 from loadwatch.load.weekly import WeekStart, weekly_table
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
-from loadwatch.units import Units, distance_text, pace_text, unit_of
+from loadwatch.units import Units, distance_text, limit_text, pace_text, unit_of
 
 RULE_ID = "speedwork-increase"
 

@@ -28,7 +28,6 @@ from loadwatch.load.common import (
     as_date,
     established,
     largest_within,
-    limit_text,
     pct,
     percent_change,
     sentence,
@@ -36,7 +35,7 @@ from loadwatch.load.common import (
     week_index,
 )
 from loadwatch.rules.ruleset import Finding, Rule, RuleSet
-from loadwatch.units import Units, distance_text, unit_of
+from loadwatch.units import Units, distance_text, limit_text, unit_of
 
 RULE_ID = "weekly-increase"
 
