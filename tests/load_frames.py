@@ -14,20 +14,10 @@ from typing import Any
 
 import pandas as pd
 
+from loadwatch.synthetic.plan import RUN_DAYS  # the story writer's run days
 from loadwatch.timeline.build import COLUMNS, to_frame
 
 _ids = count()
-
-#: Run days of a week by runs per week (0 = first day of the week).
-DAYS = {
-    1: (6,),
-    2: (2, 6),
-    3: (1, 3, 6),
-    4: (1, 3, 5, 6),
-    5: (0, 1, 3, 5, 6),
-    6: (0, 1, 2, 3, 5, 6),
-    7: (0, 1, 2, 3, 4, 5, 6),
-}
 
 
 def run(
@@ -92,7 +82,7 @@ def week_runs(
         monday = first_day + timedelta(weeks=week)
         long_km = km * long_fraction if runs_per_week > 1 else km
         easy_km = (km - long_km) / max(runs_per_week - 1, 1)
-        for i, day in enumerate(DAYS[runs_per_week]):
+        for i, day in enumerate(RUN_DAYS[runs_per_week]):
             is_long = i == runs_per_week - 1
             distance = long_km if is_long else easy_km
             start = datetime.combine(monday + timedelta(days=day), time(7, 0))
