@@ -8,8 +8,8 @@ Nomenclature: every column with its type, unit and meaning is declared once in
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from loadwatch.errors import ActivityFileError, NotAnActivityError
-from loadwatch.importers.archives import is_archive_name, iter_archive
-from loadwatch.importers.discover import FileData, read_file_data
 from loadwatch.importers.exports.locate import ExportTables, find_export_tables
-from loadwatch.importers.read import parse_file_data
-from loadwatch.safe_text import one_line
 from loadwatch.timeline.athletes import AthleteFolder, find_athletes, select_athlete
 from loadwatch.timeline.cache import (
     LAP_SCHEMA,
@@ -31,21 +26,17 @@ from loadwatch.timeline.cache import (
     FileOutcome,
     cache_folder,
     cached_problems,
-    file_digest,
-    format_trace,
     unpack,
 )
-from loadwatch.timeline.decode_cost import data_cost, file_cost
 from loadwatch.timeline.duplicates import DuplicateMerge, merge_duplicates
 from loadwatch.timeline.exports import apply_export_tables
 from loadwatch.timeline.plausibility import future_note, utc_now
-from loadwatch.timeline.pool import CHUNK_MAX_BYTES, Chunk, chunk_cost, pool_plan, run_pool
+from loadwatch.timeline.problems import FileProblem, problem_of
 from loadwatch.timeline.registry import import_key, recall, remember
 from loadwatch.timeline.rows import (
     COLUMNS,
     LAP_COLUMNS,
     RUN_SPEED_RANGE_MPS,
-    _lap_rows,
     activity_row,
     empty_timeline,
     infer_is_run,
@@ -58,7 +49,6 @@ __all__ = [
     "COLUMNS",
     "LAP_COLUMNS",
     "RUN_SPEED_RANGE_MPS",
-    "FileProblem",
     "ImportReport",
     "ImportResult",
     "ProgressCallback",
@@ -90,27 +80,6 @@ ProgressCallback = Callable[[int, int, str], None]
 
 def _count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    """A file that was skipped, or read with a warning."""
-
-    source: str
-    kind: str
-    reason: str
-    error: BaseException | None = field(default=None, compare=False, repr=False)
-    #: The traceback as text, where ``error`` itself could not be kept (read in
-    #: another process, or from the cache).
-    trace: str = field(default="", compare=False, repr=False)
-
-    def line(self) -> str:
-        """``file: what is wrong`` on one line, whatever the file name holds.
-
-        Control characters (a newline or an escape sequence in a file name) are
-        shown as escapes (:func:`loadwatch.safe_text.one_line`).
-        """
-        return one_line(f"{self.source}: {self.reason}")
 
 
 @dataclass
@@ -270,193 +239,6 @@ def import_of(timeline: pd.DataFrame) -> tuple[bool, ImportResult | None]:
     return True, found if isinstance(found, ImportResult) else None
 
 
-def _problem(exc: ActivityFileError) -> FileProblem:
-    return FileProblem(exc.path, exc.kind, exc.reason, exc)
-
-
-def _internal(source: str, exc: BaseException) -> FileProblem:
-    return FileProblem(source, "internal", f"could not be read ({type(exc).__name__}: {exc})", exc)
-
-
-#: One piece of decoding work: ``(path to read, source, bytes already read)``.
-_Item = tuple[str | None, str, FileData | None]
-
-
-def _decode_item(item: _Item, athlete: str, settings: AthleteSettings) -> FileOutcome:
-    """Read (unless given) and decode one file or zip member into rows, laps, profiles, problems."""
-    path, source, file = item
-    part = FileOutcome(source)
-    if file is None:
-        try:
-            file = read_file_data(Path(path or source), source)
-        except ActivityFileError as exc:
-            part.problems.append(("errors", _problem(exc)))
-            part.cacheable = not isinstance(exc.__cause__, OSError)  # e.g. no permission yet
-            return part
-        except Exception as exc:  # a bug must not stop the import
-            part.problems.append(("errors", _internal(source, exc)))
-            part.cacheable = False
-            return part
-        part.digest = file.digest
-    try:
-        activities = parse_file_data(file)
-    except NotAnActivityError as exc:
-        part.problems.append(("skipped", FileProblem(source, exc.kind, exc.reason, exc)))
-        return part
-    except ActivityFileError as exc:
-        part.problems.append(("errors", FileProblem(source, exc.kind, exc.reason, exc)))
-        return part
-    except Exception as exc:  # a bug or a parser crash must not stop the import
-        part.problems.append(("errors", _internal(source, exc)))
-        part.cacheable = False
-        return part
-    part.files_read = 1
-    for act in activities:
-        row = activity_row(act, file, athlete, settings)
-        part.rows.append(row)
-        part.laps.append(_lap_rows(act, athlete, row["activity_id"]))
-        part.profiles.append(act.speed_profile_m)
-        part.problems += [("warnings", FileProblem(source, "partial", n)) for n in act.notes]
-        # What the row's own checks found (implausible distance, speed or times).
-        part.problems += [
-            ("warnings", FileProblem(source, "implausible", note)) for note in row.pop("checks", ())
-        ]
-    return part
-
-
-def _decode_chunk(shared: tuple[str, AthleteSettings], items: list[_Item]) -> list[FileOutcome]:
-    """The pool's worker: :func:`_decode_item` for each item, tracebacks as text."""
-    out = []
-    for item in items:
-        part = _decode_item(item, *shared)
-        part.problems = [(c, _portable(p)) for c, p in part.problems]
-        out.append(part)
-    return out
-
-
-def _portable(problem: FileProblem) -> FileProblem:
-    if problem.error is None:
-        return problem
-    return replace(problem, error=None, trace=format_trace(problem.error))
-
-
-@dataclass
-class _Pending:
-    """A file to decode: its outcome, filled from its parts (one per zip member) in order."""
-
-    athlete: AthleteFolder
-    outcome: FileOutcome
-    parts: list[FileOutcome] = field(default_factory=list)
-
-
-def _archive_work(pending: _Pending) -> Iterator[tuple[_Pending, int, _Item]]:
-    """A zip's members read here one by one; refused members become parts at once."""
-    outcome = pending.outcome
-    outcome.digest = file_digest(Path(outcome.source))
-    members = iter_archive(Path(outcome.source), outcome.source)
-    while True:  # each member is one file; one bad member never stops the rest
-        part = FileOutcome(outcome.source, files_seen=1)
-        try:
-            member = next(members)
-        except StopIteration:
-            return
-        except ActivityFileError as exc:  # the archive itself is damaged
-            part.problems.append(("errors", _problem(exc)))
-            part.cacheable = not isinstance(exc.__cause__, OSError)
-            pending.parts.append(part)
-            return
-        except Exception as exc:  # a zipfile crash must not stop the import
-            part.problems.append(("errors", _internal(outcome.source, exc)))
-            part.cacheable = False
-            pending.parts.append(part)
-            return
-        if member.error is not None:
-            part.problems.append(("errors", _problem(member.error)))
-        pending.parts.append(part)
-        if member.file is not None:
-            yield pending, len(pending.parts) - 1, (None, member.source, member.file)
-
-
-def _work(
-    todo: list[_Pending], tick: Callable[[str], None]
-) -> Iterator[tuple[_Pending, int, _Item]]:
-    """Every item to decode, in file order; ``tick`` as each file is handed out."""
-    for pending in todo:
-        source = pending.outcome.source
-        tick(source)
-        if is_archive_name(Path(source).name):
-            yield from _archive_work(pending)
-        else:
-            pending.parts.append(FileOutcome(source, files_seen=1))
-            yield pending, 0, (os.path.abspath(source), source, None)  # workers may sit elsewhere
-
-
-def _chunks(
-    work: Iterator[tuple[_Pending, int, _Item]], size: int, max_cost: int, costs: dict[str, int]
-) -> Iterator[Chunk]:
-    """Consecutive items of one athlete, closed at ``size`` items or ``max_cost`` of cost.
-
-    Cost as in :mod:`~loadwatch.timeline.decode_cost` (``costs`` by source for
-    files on disk); zip members in memory also close a chunk at ~CHUNK_MAX_BYTES.
-    """
-    shared: tuple[str, AthleteSettings] | None = None
-    items: list[_Item] = []
-    tags: list[tuple[_Pending, int]] = []
-    weight = cost = 0
-    for pending, slot, item in work:
-        key = (pending.athlete.name, pending.athlete.settings)
-        full = len(items) >= size or cost >= max_cost or weight >= CHUNK_MAX_BYTES
-        if items and (key != shared or full):
-            yield shared, items, tags
-            items, tags, weight, cost = [], [], 0, 0
-        shared = key
-        items.append(item)
-        tags.append((pending, slot))
-        file = item[2]
-        weight += len(file.data) if file is not None else 0
-        cost += data_cost(file.data) if file is not None else costs.get(item[1], 0)
-    if items:
-        yield shared, items, tags
-
-
-def _decode(todo: list[_Pending], jobs: int | None, tick: Callable[[str], None]) -> None:
-    """Decode the files of ``todo``, in worker processes when the work outweighs starting them.
-
-    The gate and the chunks follow each file's estimated cost (decoded size and
-    decoding path: :func:`~loadwatch.timeline.decode_cost.file_cost`), not its
-    size on disk: a folder of ``.fit.gz`` or COROS files uses every core.
-    """
-    costs: dict[str, int] = {}
-    n_items = 0
-    if jobs != 1:
-        for pending in todo:
-            source = pending.outcome.source
-            n, costs[source] = file_cost(Path(source), pending.outcome.size)
-            n_items += n
-    workers, size = pool_plan(n_items, sum(costs.values()), jobs)
-    results: Iterator[tuple[tuple[_Pending, int], Any]]
-    if workers:
-        max_cost = chunk_cost(sum(costs.values()), workers)
-        chunks = _chunks(_work(todo, tick), size, max_cost, costs)
-        results = run_pool(_decode_chunk, chunks, workers)
-    else:  # in this process, where exceptions are kept whole
-        results = (
-            ((pending, slot), _decode_item(item, pending.athlete.name, pending.athlete.settings))
-            for pending, slot, item in _work(todo, tick)
-        )
-    for (pending, slot), result in results:
-        part = pending.parts[slot]
-        if isinstance(result, BaseException):
-            reason = f"could not be read: the process reading it stopped ({type(result).__name__})"
-            part.problems.append(("errors", FileProblem(part.source, "internal", reason)))
-            part.cacheable = False
-        else:
-            part.add(result)
-    for pending in todo:
-        for part in pending.parts:
-            pending.outcome.add(part)
-
-
 @dataclass
 class _Plan:
     """One athlete's files in order, each a cache entry (its row number) or an outcome."""
@@ -468,11 +250,11 @@ class _Plan:
 
 def _plan(
     athlete: AthleteFolder, directory: Path | None, report: ImportReport, tick: Callable
-) -> tuple[_Plan, list[_Pending]]:
+) -> tuple[_Plan, list[tuple[AthleteFolder, FileOutcome]]]:
     """Take from the cache what is unchanged; list the rest to decode."""
     store = AthleteCache(directory, athlete.folder, athlete.settings)
     plan = _Plan(athlete, store, [])
-    todo: list[_Pending] = []
+    todo: list[tuple[AthleteFolder, FileOutcome]] = []
     for path in athlete.files:
         source = str(path)
         outcome = FileOutcome(source)
@@ -498,7 +280,7 @@ def _plan(
                 continue
             outcome.path, outcome.size, outcome.mtime_ns = key, stat.st_size, stat.st_mtime_ns
         plan.entries.append(outcome)
-        todo.append(_Pending(athlete, outcome))
+        todo.append((athlete, outcome))
     report.files_decoded += len(todo)
     return plan, todo
 
@@ -631,14 +413,17 @@ def import_athletes(
 
     directory = cache_folder(cache)
     plans: list[_Plan] = []
-    todo: list[_Pending] = []
+    todo: list[tuple[AthleteFolder, FileOutcome]] = []
     for folder in athletes:
         plan, pending = _plan(folder, directory, report, tick)
         # Folders and special files met while finding this athlete's files.
-        report.errors += [_problem(problem) for problem in folder.problems]
+        report.errors += [problem_of(problem) for problem in folder.problems]
         plans.append(plan)
         todo += pending
-    _decode(todo, jobs, tick)
+    if todo:  # a warm re-run (every file from the cache) loads no decoder
+        from loadwatch.timeline.decode import decode_files
+
+        decode_files(todo, jobs, tick)
     rows: list[dict[str, Any]] = []
     laps: list[pa.Table] = []
     profiles: dict[str, np.ndarray] = {}

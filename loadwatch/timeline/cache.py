@@ -76,7 +76,7 @@ from loadwatch.timeline.cache_files import clear_cache as clear_cache
 from loadwatch.version import __version__
 
 if TYPE_CHECKING:
-    from loadwatch.timeline.build import FileProblem
+    from loadwatch.timeline.problems import FileProblem
     from loadwatch.timeline.settings import AthleteSettings
 
 #: Bump when the layout of the cache changes: every cache is then rebuilt.

@@ -37,12 +37,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from loadwatch.errors import LoadwatchError
 from loadwatch.timeline.athletes import AthleteFolder, distinct_names, find_athletes, select_athlete
 from loadwatch.timeline.build import (
-    FileProblem,
     ImportResult,
     ProgressCallback,
     combine_results,
     import_athletes,
 )
+from loadwatch.timeline.problems import FileProblem
 from loadwatch.timeline.settings import SettingsOverride
 
 if TYPE_CHECKING:

@@ -38,8 +38,8 @@ from loadwatch.safe_text import (
     terminal_safe,
 )
 from loadwatch.synthetic import Athlete, PlannedRun, steady_weeks, write_athlete
-from loadwatch.timeline.build import FileProblem
 from loadwatch.timeline.pool import MAX_WORKERS, POOL_MIN_BYTES, default_jobs, pool_plan
+from loadwatch.timeline.problems import FileProblem
 
 HOME = (40.78, -73.97)
 ZONE = "America/New_York"

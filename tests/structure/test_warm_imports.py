@@ -48,6 +48,9 @@ NOT_WHEN_WARM = (
     "loadwatch.importers.gpx",
     "loadwatch.importers.gpx_columns",
     "pyarrow.dataset",
+    "loadwatch.timeline.decode",
+    "loadwatch.timeline.decode_cost",
+    "importlib.metadata",
 )
 
 _RUN = """

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 import loadwatch as lw
-import loadwatch.timeline.build as timeline
+import loadwatch.timeline.decode as decode
 from loadwatch.cli import main
 from loadwatch.synthetic import Athlete, PlannedRun, steady_weeks, write_athlete
 from loadwatch.timeline.pool import POOL_MIN_BYTES, POOL_MIN_FILES, pool_plan, run_pool
@@ -126,7 +126,7 @@ def _crash_on_marker(shared: tuple, items: list) -> list:
     """A worker whose process dies on one file, as a crash in a C extension would."""
     if any("crash-me" in source for _, source, _ in items):
         os._exit(70)
-    return timeline._decode_chunk(shared, items)
+    return decode._decode_chunk(shared, items)
 
 
 def test_a_crashing_worker_costs_only_the_file_it_was_reading(
@@ -136,7 +136,7 @@ def test_a_crashing_worker_costs_only_the_file_it_was_reading(
     victim = sorted(folder.glob("*.fit"))[7]
     victim = victim.rename(folder / f"crash-me-{victim.name}")
     serial = lw.import_activities(folder, jobs=1, cache=False)
-    monkeypatch.setattr(timeline, "_decode_chunk", _crash_on_marker)
+    monkeypatch.setattr(decode, "_decode_chunk", _crash_on_marker)
     crashed = lw.import_activities(folder, jobs=2)
     n = len(activity_files(folder))
     assert crashed.report.files_seen == n

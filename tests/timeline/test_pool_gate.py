@@ -22,7 +22,6 @@ from loadwatch.importers.fit.reader import decode_fit
 from loadwatch.synthetic import PlannedRun, write_run
 from loadwatch.synthetic.fitwriter import DEVICE_IDS
 from loadwatch.timeline import pool
-from loadwatch.timeline.build import FileProblem
 from loadwatch.timeline.decode_cost import (
     GZIP_RATIO,
     HEAD_BYTES,
@@ -38,6 +37,7 @@ from loadwatch.timeline.pool import (
     default_jobs,
     pool_plan,
 )
+from loadwatch.timeline.problems import FileProblem
 
 HOME = (40.78, -73.97)
 COROS_FILE = "dtcooper_python-fitparse/coros-pace-2-cycling-misaligned-fields.fit"
