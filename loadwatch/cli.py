@@ -82,7 +82,7 @@ class Selection:
     until: date | None = None
     #: Use the import cache (--no-cache turns it off).
     cache: bool = True
-    #: Worker processes decoding files (None: one per core).
+    #: Worker processes decoding files (None: every core, this process reading too).
     jobs: int | None = None
     #: "local", or "dask" for one task per athlete on a Dask cluster.
     engine: str = "local"
@@ -234,7 +234,8 @@ def _selection(func: Callable) -> Callable:
             "--jobs",
             type=click.IntRange(min=1),
             metavar="N",
-            help="Processes that decode files (default and most: one per core; 1: this "
+            help="Worker processes that decode files (default: every core where the work "
+            "pays for starting them, this process reading too; most: one per core; 1: this "
             "process only).",
         ),
         click.option(

@@ -356,10 +356,14 @@ def import_activities(
         folder (:mod:`loadwatch.timeline.cache`) and decode only new or changed files
         next time; a folder: keep it there; ``False``: read and write no cache.
     jobs
-        Worker processes that decode files: ``None`` (default) one per core,
-        ``1`` everything in this process. Fewer than
-        :data:`loadwatch.timeline.pool.POOL_MIN_FILES` files to decode always stay in
-        this process. The result is the same for every value.
+        Processes that decode files. ``None`` (default): every core, where
+        the work outweighs starting workers (:func:`loadwatch.timeline.pool.pool_plan`):
+        this process reads too, beside one worker per other core. ``N`` above 1:
+        ``N`` worker processes, this one only hands out the work (a file that
+        crashes the interpreter then costs only itself). ``1``: everything in
+        this process. Fewer than :data:`loadwatch.timeline.pool.POOL_MIN_FILES`
+        files to decode always stay in this process. The result is the same
+        for every value.
 
     Returns
     -------

@@ -88,6 +88,11 @@ def _decode_chunk(shared: tuple[str, AthleteSettings], items: list[_Item]) -> li
     return out
 
 
+def _decode_here(shared: tuple[str, AthleteSettings], item: _Item) -> FileOutcome:
+    """One item decoded in this process beside the workers, as with ``jobs=1``."""
+    return _decode_item(item, *shared)
+
+
 def _portable(problem: FileProblem) -> FileProblem:
     if problem.error is None:
         return problem
@@ -195,9 +200,10 @@ def decode_files(
     workers, size = pool_plan(n_items, sum(costs.values()), jobs)
     results: Iterator[tuple[tuple[_Pending, int], Any]]
     if workers:
-        max_cost = chunk_cost(sum(costs.values()), workers)
+        here = _decode_here if jobs is None else None  # every core: this process reads too
+        max_cost = chunk_cost(sum(costs.values()), workers + (here is not None))
         chunks = _chunks(_work(pendings, tick), size, max_cost, costs)
-        results = run_pool(_decode_chunk, chunks, workers)
+        results = run_pool(_decode_chunk, chunks, workers, here)
     else:  # in this process, where exceptions are kept whole
         results = (
             ((pending, slot), _decode_item(item, pending.athlete.name, pending.athlete.settings))

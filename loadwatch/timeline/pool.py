@@ -2,7 +2,8 @@
 
 Work goes out in chunks (never a process per file); at most two chunks per
 worker are in flight, so a lazy stream of zip members never fills memory.
-Workers are fresh processes that inherit nothing: forked from a fork server
+With every core (``jobs=None``) this process reads too: while the workers
+start, and whenever none of their results is waiting. Workers are fresh processes that inherit nothing: forked from a fork server
 that has loadwatch loaded (Linux), or spawned. Workers ignore Ctrl-C (SIGINT
 goes to the whole process group) and it waits while a worker starts: the
 parent alone gets KeyboardInterrupt; the pool then cancels the chunks not
@@ -12,12 +13,14 @@ started (the CLI also ends the workers at once: :func:`stop_workers`).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import sys
 import threading
 import types
 from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # concurrent.futures.process loads multiprocessing: only when a pool runs
@@ -25,14 +28,13 @@ if TYPE_CHECKING:  # concurrent.futures.process loads multiprocessing: only when
 
 #: Fewer files than this to decode stay in this process.
 POOL_MIN_FILES = 16
-#: Starting the pool (a fork server that loads loadwatch, then the workers) takes
-#: ~1.5 s, as long as the fast path takes to read ~40 MB of FIT files (~25 MB/s for
-#: real-shaped watch files with their activities, issue 15). The cost is in bytes
-#: decoded by the fast path (decompressed, reference-path files weighted:
-#: :mod:`~loadwatch.timeline.decode_cost`). With ``jobs=None`` the pool starts only
-#: where what ``jobs`` workers save, ``cost * (1 - 1/jobs)``, outweighs this: on 2
-#: cores from 80 MB of cost, on 8 cores from ~46 MB.
-POOL_MIN_BYTES = 40 * 1024**2
+#: Starting a worker (the fork server loads pandas and the decoders, forks it, and
+#: the worker loads the time-zone finder) takes ~0.5 s on an idle 2-core machine,
+#: as long as the fast path takes to read ~12 MB of real-shaped FIT files (~25 MB/s
+#: with their activities, issue 15). The cost of the work is in the same unit: bytes
+#: decoded by the fast path (decompressed, other paths weighted:
+#: :mod:`~loadwatch.timeline.decode_cost`). See :func:`pool_plan` for the gate.
+POOL_MIN_BYTES = 12 * 1024**2
 #: Chunks per worker that the work is cut into (by cost), so that workers finish together.
 CHUNKS_PER_WORKER = 4
 #: Most work items sent to a worker at once, and most bytes of zip members in one send.
@@ -44,6 +46,8 @@ MAX_WORKERS = 32
 #: ``(shared argument, items, tags)``: the worker gets the first two, the tags stay here.
 Chunk = tuple[Any, list[Any], list[Any]]
 Worker = Callable[[Any, list[Any]], list[Any]]
+#: ``here(shared, item)``: one item decoded in this process.
+Here = Callable[[Any, Any], Any]
 
 
 def default_jobs() -> int:
@@ -60,25 +64,36 @@ def default_jobs() -> int:
 def pool_plan(n_items: int, cost_bytes: int, jobs: int | None) -> tuple[int, int]:
     """``(worker processes, items per chunk)`` for this much work; no workers: this process.
 
-    ``jobs=None`` uses every core, but only where the work outweighs starting
-    the pool: :data:`POOL_MIN_FILES` items, and a cost (the decoded size,
-    weighted by the path each file takes, not the size on disk) whose share
-    saved by the workers, ``cost * (1 - 1/jobs)``, is at least
-    :data:`POOL_MIN_BYTES`. An explicit ``jobs`` above 1 needs only
-    :data:`POOL_MIN_FILES` items. Never more than :data:`MAX_WORKERS` processes.
+    ``jobs=None`` uses every core: this process decodes too (:func:`run_pool`'s
+    ``here``), beside one worker per other core. It starts them only where
+    they pay: with ``P`` processes and a start of :data:`POOL_MIN_BYTES` (``S``),
+    work ``W`` takes ``S + (W - S) / P`` instead of ``W`` (this process reads
+    alone until the workers are up), which saves at least another start where
+    ``W * (P - 1) >= S * (2 * P - 1)``: on 2 cores from ``3 S`` (~36 MB of
+    cost), on 8 from ``~2.1 S``. An explicit ``jobs`` above 1 gives ``jobs``
+    workers (this process only hands out the work: a crashing file costs only
+    itself) and needs only :data:`POOL_MIN_FILES` items. The cost is the decoded
+    size weighted by the path each file takes, not the size on disk. Never more
+    than :data:`MAX_WORKERS` workers; fewer than :data:`POOL_MIN_FILES` items
+    always stay here.
     """
     import multiprocessing
 
-    auto = jobs is None
-    jobs = min(default_jobs() if jobs is None else jobs, MAX_WORKERS)
     if multiprocessing.current_process().daemon:  # e.g. a Dask worker: no children allowed
         return 0, 0
-    if jobs <= 1 or n_items < POOL_MIN_FILES:
+    if n_items < POOL_MIN_FILES:
         return 0, 0
-    if auto and cost_bytes * (jobs - 1) < POOL_MIN_BYTES * jobs:  # saved: cost * (1 - 1/jobs)
-        return 0, 0
-    size = max(1, min(CHUNK_MAX_ITEMS, -(-n_items // (CHUNKS_PER_WORKER * jobs))))
-    return min(jobs, -(-n_items // size)), size
+    if jobs is None:
+        processes = min(default_jobs(), MAX_WORKERS + 1)
+        if processes <= 1 or cost_bytes * (processes - 1) < POOL_MIN_BYTES * (2 * processes - 1):
+            return 0, 0
+        workers = processes - 1
+    else:
+        processes = workers = min(jobs, MAX_WORKERS)
+        if workers <= 1:
+            return 0, 0
+    size = max(1, min(CHUNK_MAX_ITEMS, -(-n_items // (CHUNKS_PER_WORKER * processes))))
+    return min(workers, -(-n_items // size)), size
 
 
 def chunk_cost(cost_bytes: int, workers: int) -> int:
@@ -221,30 +236,87 @@ def _submit(pool: ProcessPoolExecutor, worker: Worker, shared: Any, items: list[
         return pool.submit(worker, shared, items)
 
 
+@dataclass
+class _Start:
+    """A pool started, and its first chunks sent, beside this process's own reading."""
+
+    pool: ProcessPoolExecutor | None = None
+    pending: dict[Future, Chunk] = field(default_factory=dict)
+    #: The chunks not sent: all of them where the pool could not start or broke.
+    unsent: list[Chunk] = field(default_factory=list)
+    failed: bool = False
+
+
+def _start(workers: int, worker: Worker, first: list[Chunk], start: _Start) -> None:
+    """Start the pool and send it ``first`` (a worker's start waits for the fork server)."""
+    try:
+        start.pool = _new_pool(workers, worker)
+    except (OSError, ImportError, NotImplementedError, ValueError):
+        start.unsent, start.failed = first, True  # no worker processes on this system
+        return
+    for i, chunk in enumerate(first):
+        try:
+            start.pending[_submit(start.pool, worker, chunk[0], chunk[1])] = chunk
+        except Exception:  # broken, or processes may not start here: see run_pool
+            start.unsent, start.failed = first[i:], True
+            return
+
+
 def _drive(
-    worker: Worker, chunks: Iterator[Chunk], workers: int
-) -> Generator[tuple[Any, Any], None, list[Chunk] | None]:
-    """Run chunks in one pool; return the chunks lost if the pool broke (None: no pool)."""
+    worker: Worker, chunks: Iterator[Chunk], workers: int, here: Here | None = None
+) -> Generator[tuple[Any, Any], None, list[Chunk]]:
+    """Run chunks in one pool; return the chunks lost if the pool broke or did not start.
+
+    The first two chunks per worker always go to the workers. With ``here``,
+    the pool starts in a thread while this process reads the next chunks
+    itself (a worker's start waits for the fork server to load the decoders,
+    ~0.5 s); then this process takes a chunk whenever no worker result is
+    waiting, and the workers never wait for it: each has two chunks sent ahead.
+    """
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    start = _Start()
+    first = list(itertools.islice(chunks, 2 * workers))
+    if not first:
+        return []  # nothing to do: no pool
+    starter = threading.Thread(target=_start, args=(workers, worker, first, start), daemon=True)
     try:
-        pool = _new_pool(workers, worker)
-    except (OSError, ImportError, NotImplementedError, ValueError):
-        return None  # no worker processes on this system
-    pending: dict[Future, Chunk] = {}
-    try:
+        if here is None:
+            _start(workers, worker, first, start)
+        else:
+            starter.start()
+            while starter.is_alive():
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                yield from _here(here, chunk)
+            starter.join()
+        if start.pool is None:  # no worker processes here: run_pool reads them itself
+            return start.unsent
+        if start.failed:
+            return [*start.pending.values(), *start.unsent]
+        pending = start.pending
         while True:
-            for chunk in chunks:
+            while len(pending) < 2 * workers:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
                 try:
-                    pending[_submit(pool, worker, chunk[0], chunk[1])] = chunk
+                    pending[_submit(start.pool, worker, chunk[0], chunk[1])] = chunk
                 except Exception:  # broken, or processes may not start here: see run_pool
                     return [*pending.values(), chunk]
-                if len(pending) >= 2 * workers:
-                    break
             if not pending:
                 return []
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            done = {future for future in pending if future.done()}
+            if not done and here is not None:
+                chunk = next(chunks, None)
+                if chunk is not None:
+                    yield from _here(here, chunk)
+                    continue
+                here = None  # nothing left to take: wait for the workers
+            if not done:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
             lost = []
             for future in done:
                 chunk = pending.pop(future)
@@ -259,7 +331,16 @@ def _drive(
             if lost:
                 return lost + list(pending.values())
     finally:  # also on Ctrl-C: the chunks running finish, the others are cancelled
-        pool.shutdown(wait=True, cancel_futures=True)
+        if starter.is_alive():
+            starter.join()
+        if start.pool is not None:
+            start.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _here(here: Here, chunk: Chunk) -> Iterator[tuple[Any, Any]]:
+    shared, items, tags = chunk
+    for item, tag in zip(items, tags, strict=True):
+        yield tag, here(shared, item)
 
 
 def _alone(worker: Worker, shared: Any, items: list[Any]) -> list[Any] | BaseException:
@@ -272,28 +353,34 @@ def _alone(worker: Worker, shared: Any, items: list[Any]) -> list[Any] | BaseExc
 
 
 def _run_all(
-    worker: Worker, chunks: Iterator[Chunk], workers: int
+    worker: Worker, chunks: Iterator[Chunk], workers: int, here: Here | None = None
 ) -> Generator[tuple[Any, Any], None, list[Chunk]]:
     """Every chunk through pools (a new one after a crash); the chunks lost in crashes."""
     lost_all: list[Chunk] = []
     while True:
-        lost = yield from _drive(worker, chunks, workers)
+        lost = yield from _drive(worker, chunks, workers, here)
         if lost == []:
             return lost_all
-        if lost is None or _alone(worker, lost[0][0], []) != []:
+        if _alone(worker, lost[0][0], []) != []:
             # No worker process starts at all (not one file's fault): read here.
-            for shared, items, tags in [*lost_all, *(lost or []), *chunks]:
+            for shared, items, tags in [*lost_all, *lost, *chunks]:
                 yield from zip(tags, worker(shared, items), strict=True)
             return []
         lost_all += lost
 
 
-def run_pool(worker: Worker, chunks: Iterable[Chunk], workers: int) -> Iterator[tuple[Any, Any]]:
+def run_pool(
+    worker: Worker, chunks: Iterable[Chunk], workers: int, here: Here | None = None
+) -> Iterator[tuple[Any, Any]]:
     """``worker(shared, items)`` for every chunk, in worker processes; ``(tag, result)`` per item.
 
     Results come as chunks finish, not in order. At most two chunks per
     worker are sent ahead, so a lazy ``chunks`` (zip members read as they are
-    needed) never fills memory. When a worker process dies (killed, out of
+    needed) never fills memory. With ``here(shared, item)``, this process
+    decodes chunks too, whenever no worker result is waiting (it reads alone
+    while the workers start); an item read here is read as with ``jobs=1``, so
+    a file that crashes the interpreter stops this process too: explicit
+    ``jobs`` never pass ``here``. When a worker process dies (killed, out of
     memory, a crash in a C extension), a new pool takes the chunks not yet
     sent; the items of the chunks that were running are tried again one per
     chunk, and those lost in a crash again each in a process of its own. An
@@ -301,7 +388,7 @@ def run_pool(worker: Worker, chunks: Iterable[Chunk], workers: int) -> Iterator[
     item is read as usual. Where no worker process can start at all,
     everything runs in this process.
     """
-    lost = yield from _run_all(worker, iter(chunks), workers)
+    lost = yield from _run_all(worker, iter(chunks), workers, here)
     singles = [
         (shared, [item], [tag])
         for shared, items, tags in lost

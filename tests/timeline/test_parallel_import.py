@@ -170,6 +170,38 @@ def test_run_pool_isolates_the_item_that_kills_its_process() -> None:
     assert results == {"a": 2, "b": 4, "c": 6, "d": 8, "e": 10, "f": 18, "g": 21, "h": 24}
 
 
+def _where(shared: int, items: list) -> list:
+    return [(shared * item, os.getpid()) for item in items]
+
+
+def _here(shared: int, item: int) -> tuple[int, int]:
+    return shared * item, os.getpid()
+
+
+def test_this_process_reads_beside_the_workers_while_they_start() -> None:
+    chunks = [(k, [k, k + 1], [f"{k}a", f"{k}b"]) for k in range(1, 13)]
+    workers = 1
+    results = dict(run_pool(_where, chunks, workers, here=_here))
+    expected = {
+        tag: shared * item
+        for shared, items, tags in chunks
+        for item, tag in zip(items, tags, strict=True)
+    }
+    assert {tag: value for tag, (value, _) in results.items()} == expected  # each once, right
+    pids = {tag: pid for tag, (_, pid) in results.items()}
+    sent_ahead = [tag for _, _, tags in chunks[: 2 * workers] for tag in tags]
+    assert all(pids[tag] != os.getpid() for tag in sent_ahead)  # always the workers'
+    # The next chunk is taken here at once: the workers are still starting.
+    assert all(pids[tag] == os.getpid() for tag in chunks[2 * workers][2])
+
+
+def test_a_worker_crash_is_isolated_while_this_process_reads_too() -> None:
+    chunks = [(2, [4, "crash", 5], ["d", "x", "e"])] + [(3, [k], [f"k{k}"]) for k in range(6)]
+    results = dict(run_pool(_double_or_crash, chunks, workers=1, here=lambda s, i: s * i))
+    assert isinstance(results.pop("x"), BaseException)
+    assert results == {"d": 8, "e": 10, **{f"k{k}": 3 * k for k in range(6)}}
+
+
 def test_the_pool_is_used_only_where_it_pays() -> None:
     big = POOL_MIN_BYTES * 4
     assert pool_plan(POOL_MIN_FILES - 1, big, 4) == (0, 0)
