@@ -6,12 +6,15 @@ each ``<trkseg>``, one ``<trkpt lat=".." lon="..">`` after another, each
 starting with ``<ele>`` and ``<time>``, then e.g. ``<extensions>``. For such a
 file this module
 
-1. feeds the whole file to the same namespace-aware expat parser as
+1. feeds the file to the same namespace-aware expat parser as
    :func:`~loadwatch.importers.gpx_stream.scan_gpx` (DTDs and entities refused
    at their first byte), with the element callbacks on outside the segments
    (metadata, names, creator, segment count: read by the same
    :class:`~loadwatch.importers.gpx_stream.PointScanner`) and off inside them,
-   so expat still checks every byte for well-formedness at C speed;
+   so expat checks the file for well-formedness at C speed: every byte, but
+   for the points of a chunk shown alike to its first point (below), where it
+   checks that first point and the rest is shown well-formed by it
+   (:func:`_plain_text`);
 2. reads each segment's points a megabyte at a time. Where every point of the
    chunk has the same tags as the first (as apps write them), the ``<`` and
    ``>`` of the chunk, found by NumPy, cut it into a grid of tags, a row a
@@ -41,9 +44,11 @@ bulk) to the same points on every corpus, sample and app-flavour file.
 Memory stays bounded: no per-point Python object outlives its megabyte chunk;
 the points end in ``array`` buffers of 8 bytes a value.
 
-Cost on the benchmark's app shapes (``benchmarks/gpx_shapes.py``): about 2 µs a
-point for expat's pass (~370 bytes) and 2-3 µs for the grid, of which the
-numbers (``float()``-exact columns) are the largest part.
+Cost on the benchmark's app shapes (``benchmarks/gpx_shapes.py``): about 2.5 µs
+a point for the grid, of which the numbers (``float()``-exact columns) and the
+expression that holds every point to the first one's tags are the largest
+parts; expat's pass over a whole chunk (~2 µs a point for ~370 bytes) is left
+only where the points differ.
 """
 
 from __future__ import annotations
@@ -137,9 +142,8 @@ def scan_gpx_bulk(data: bytes, source: str) -> GpxScan | None:
                 return None  # not gpx/trk/trkseg as the scanner reads it
             handlers = parser.StartElementHandler, parser.EndElementHandler
             parser.StartElementHandler = parser.EndElementHandler = None
-            _feed(parser, data, begin, end)  # checked by expat, read by the expression
+            points.read_segment(data, begin, end, scanner.n_segments - 1, parser)
             parser.StartElementHandler, parser.EndElementHandler = handlers
-            points.read_segment(data, begin, end, scanner.n_segments - 1)
             position = end
         _feed(parser, data, position, len(data))
         parser.Parse(b"", True)
@@ -210,8 +214,15 @@ class _BulkPoints:
         self.n_naive = 0
         self.local_offset_s: int | None = None
 
-    def read_segment(self, data: bytes, begin: int, end: int, segment: int) -> None:
-        """Read the points between ``begin`` and ``end``, a megabyte at a time."""
+    def read_segment(
+        self, data: bytes, begin: int, end: int, segment: int, parser: expat.XMLParserType
+    ) -> None:
+        """Read the points between ``begin`` and ``end``, a megabyte at a time.
+
+        Each chunk then goes to expat (its element callbacks off): the whole
+        chunk, or only its first point where :func:`_uniform_points` has shown
+        that the others are that point's tags around plain texts.
+        """
         position = begin
         while position < end:
             cut = end
@@ -219,19 +230,21 @@ class _BulkPoints:
                 found = data.find(b"</trkpt", position + _CHUNK_BYTES, end)
                 if found != -1:
                     cut = data.find(b">", found, end) + 1
-            self._read_chunk(data, position, cut, segment)
+            checked = self._read_chunk(data, position, cut, segment)
+            _feed(parser, data, position, checked)
             position = cut
 
-    def _read_chunk(self, data: bytes, begin: int, end: int, segment: int) -> None:
+    def _read_chunk(self, data: bytes, begin: int, end: int, segment: int) -> int:
+        """Read one chunk's points; the offset up to which expat must check the chunk."""
         uniform = _uniform_points(data, begin, end)
         if uniform is not None:
             self._store(uniform, segment)
-            return
+            return uniform.expat_until
         found = _POINT.findall(data, begin, end)
         if not found:
             if data.find(b"trkpt", begin, end) != -1:
                 raise _Irregular("a track point the expression does not read")
-            return
+            return end
         n_before = len(self.lat)
         lat_first, lon_first, lon_second, lat_second, ele_first, times, ele_second, rests = zip(
             *found, strict=True
@@ -262,6 +275,7 @@ class _BulkPoints:
         self.elevation.frombytes(elevation.tobytes())
         self.segment.extend(array("q", [segment]) * len(found))
         self._add_times(without_tag(np.array(times), _TIME_TAG), len(found))
+        return end
 
     def _add_times(self, texts: np.ndarray | None, n: int) -> None:
         """Append ``n`` points' times from their ``<time>`` texts (``None``: no times)."""
@@ -358,6 +372,9 @@ class _Uniform:
     elevation: np.ndarray
     times: np.ndarray | None
     sensors: dict[str, np.ndarray]
+    #: Expat checks the chunk up to here: the end of its first point where the others
+    #: are shown to be well-formed by it, else the end of the chunk.
+    expat_until: int
 
 
 def _uniform_points(data: bytes, begin: int, end: int) -> _Uniform | None:
@@ -433,7 +450,25 @@ def _uniform_points(data: bytes, begin: int, end: int) -> _Uniform | None:
     except ValueError:
         return None  # the expressions and float() decide, one by one
     times = None if time is None else _texts(buf, ends[:, time] + 1, starts[:, time + 1])
-    return _Uniform(lat, lon, elevation, times, columns)
+    until = begin + int(ends[0, -1]) + 1 if _plain_text(data, buf, begin, end) else end
+    return _Uniform(lat, lon, elevation, times, columns, until)
+
+
+def _plain_text(data: bytes, buf: np.ndarray, begin: int, end: int) -> bool:
+    """Whether every byte of the chunk is a character XML allows as it is: ASCII, no controls.
+
+    With that, and no ``&`` and every ``<`` in the first point's tags (as
+    :func:`_uniform_points` has shown), each point is well-formed exactly when
+    the first one is: its tags are the first point's, its texts and ``lat``/
+    ``lon`` values hold no markup, no reference and no byte expat would refuse
+    (a control character, or UTF-8 that is not valid: non-ASCII bytes are left
+    to expat). So expat checks the first point in its place, and skipping the
+    others (whole elements) leaves it the same document to accept or refuse.
+    """
+    if int(buf.max()) >= 0x80:
+        return False
+    controls = np.count_nonzero(buf < 0x20)
+    return bool(controls == sum(np.count_nonzero(buf == c) for c in b"\t\n\r"))
 
 
 def _layout(tags: list[bytes]) -> tuple[int | None, int | None, dict[str, int]] | None:

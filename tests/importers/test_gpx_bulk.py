@@ -250,6 +250,47 @@ def test_irregular_files_are_declined_or_read_as_the_scanner_does(name: str) -> 
     assert results[1] == results[0]
 
 
+#: Bytes put into the text of one point far from a chunk's first, whose tags are all
+#: alike: expat checks only the first point of such a chunk, so what it would refuse
+#: elsewhere must keep the chunk from being skipped.
+LATER_POINT_BYTES = {
+    "control character": b"\x01",
+    "form feed": b"\x0c",
+    "byte that is not UTF-8": b"\xff",
+    "cut UTF-8 sequence": "é".encode()[:1],
+    "UTF-8 text": "é".encode(),
+    "character not allowed in XML": "\ufffe".encode(),
+    "tab and carriage return": b"\t\r",
+}
+
+
+@pytest.mark.parametrize("name", list(LATER_POINT_BYTES))
+@pytest.mark.parametrize("flavour", ["device", "runkeeper"])
+def test_what_expat_would_refuse_in_any_point_is_refused(name: str, flavour: str) -> None:
+    text = flavour_file(flavour)
+    point = text.index(b"<trkpt")
+    for _ in range(150):
+        point = text.index(b"<trkpt", point + 1)
+    cut = text.index(b"</ele>", point) + len(b"</ele>")
+    data = text[:cut] + LATER_POINT_BYTES[name] + text[cut:]
+    check_file(data)  # bulk equals the scanner wherever it reads the file
+    results = []
+    for decoder in ("reference", "auto"):
+        try:
+            (activity,) = read_gpx(data, "run.gpx", decoder=decoder)  # type: ignore[arg-type]
+        except ActivityFileError as exc:
+            results.append(type(exc).__name__)
+        else:
+            results.append((activity.n_records, round(activity.distance_m or 0, 3)))
+    assert results[1] == results[0]
+    try:
+        data.decode("utf-8")
+        allowed = name in ("UTF-8 text", "tab and carriage return")
+    except UnicodeDecodeError:
+        allowed = False
+    assert isinstance(results[0], tuple) == allowed  # gpxpy itself refuses the others
+
+
 @pytest.mark.parametrize(
     "name",
     [
