@@ -1,7 +1,8 @@
 """``DataFrame.loadwatch``: the timeline's own methods, for notebooks.
 
 Importing this module (``import loadwatch`` does) registers the accessor on
-every DataFrame; it works on an activity timeline
+every DataFrame (it loads only pandas: the methods load what they use); it
+works on an activity timeline
 (:data:`loadwatch.timeline.build.COLUMNS`)::
 
     import loadwatch as lw
@@ -45,19 +46,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from loadwatch.findings.check import check, evaluate, findings_frame, weekly_load
-from loadwatch.findings.check import plan as plan_ahead
-from loadwatch.findings.collection import Findings
-from loadwatch.load.daily import daily_table
-from loadwatch.load.plan import plan_table
-from loadwatch.load.weekly import WeekStart, weekly_table
-from loadwatch.rules.ruleset import RuleSet, load_rules
-from loadwatch.schema import TIMELINE
-from loadwatch.timeline.build import ATTRS_KEY, ImportResult, import_of
-from loadwatch.timeline.source import timeline_alone_warning
+from loadwatch.schema import ATTRS_KEY, TIMELINE
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+    from loadwatch.findings.collection import Findings
+    from loadwatch.load.weekly import WeekStart
+    from loadwatch.rules.ruleset import RuleSet
+    from loadwatch.timeline.build import ImportResult
 
 #: Timeline columns the accessor needs (``required`` in :data:`loadwatch.schema.TIMELINE`).
 REQUIRED_COLUMNS = tuple(c.name for c in TIMELINE.columns if c.required)
@@ -67,6 +64,8 @@ __all__ = ["ATTRS_KEY", "REQUIRED_COLUMNS", "TimelineAccessor"]
 
 def _no_context_warning(named: bool, stacklevel: int = 4) -> None:
     # Called from TimelineAccessor._check, called by check() or findings(): the user is 4 up.
+    from loadwatch.timeline.source import timeline_alone_warning
+
     hint = "pass result= (the import it came from) for the full check"
     timeline_alone_warning(named, hint, stacklevel=stacklevel)
 
@@ -153,6 +152,8 @@ class TimelineAccessor:
         """``result``, else the import ``timeline.attrs`` names (and whether it names one)."""
         if result is not None:
             return True, result
+        from loadwatch.timeline.build import import_of
+
         return import_of(self._obj)
 
     def _result(self, result: ImportResult, week_start: WeekStart | None) -> ImportResult:
@@ -201,6 +202,10 @@ class TimelineAccessor:
             :data:`loadwatch.load.weekly.WEEK_COLUMNS`; without ``result`` the
             ``fast_km`` column is NaN (not computed).
         """
+        from loadwatch.findings.check import weekly_load
+        from loadwatch.load.weekly import weekly_table
+        from loadwatch.rules.ruleset import load_rules
+
         rules = rules or load_rules()
         named, result = self._origin(result)
         if result is not None:
@@ -231,6 +236,10 @@ class TimelineAccessor:
         result: ImportResult | None,
         rules: RuleSet | None,
     ) -> Findings:
+        from loadwatch.findings.check import check, evaluate
+        from loadwatch.findings.collection import Findings
+        from loadwatch.rules.ruleset import load_rules
+
         rules = rules or load_rules()
         named, result = self._origin(result)
         if result is not None:
@@ -258,6 +267,8 @@ class TimelineAccessor:
             Keep the notes (heat, cross-training, beginner); ``False`` keeps only
             the alarms, like ``loadwatch check --no-notes``.
         """
+        from loadwatch.findings.check import findings_frame
+
         found = self._check(week_start, result, rules)
         return findings_frame(found if notes else found.without_notes())
 
@@ -292,6 +303,10 @@ class TimelineAccessor:
             The columns of :data:`loadwatch.schema.PLAN`
             (:func:`loadwatch.load.plan.plan_table`).
         """
+        from loadwatch.findings.check import plan as plan_ahead
+        from loadwatch.load.plan import plan_table
+        from loadwatch.rules.ruleset import load_rules
+
         rules = rules or load_rules()
         named, result = self._origin(result)
         if result is not None:
@@ -331,6 +346,8 @@ class TimelineAccessor:
             The columns of :data:`loadwatch.schema.DAYS`
             (:func:`loadwatch.load.daily.daily_table`).
         """
+        from loadwatch.load.daily import daily_table
+
         return daily_table(self._obj, as_of=as_of, since=since, rules=rules)
 
     def injuries(self) -> pd.DataFrame:

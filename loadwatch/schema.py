@@ -35,6 +35,7 @@ from typing import Any
 import pyarrow as pa
 
 __all__ = [
+    "ATTRS_KEY",
     "DAYS",
     "DTYPES",
     "FINDINGS",
@@ -182,6 +183,13 @@ def markdown_table(table: Table) -> str:
 _C = Column
 
 #: The timeline: one row per activity (:func:`loadwatch.timeline.build.import_activities`).
+#: ``timeline.attrs[ATTRS_KEY]`` describes the import, JSON-safe (so that
+#: ``to_parquet`` and copies keep working); the accessor and the injury log read it::
+#:
+#:     {"athletes": {"Ann Lee": {"week_start": "sunday", "units": "km",
+#:                               "folder": "team/ann"}}}
+ATTRS_KEY = "loadwatch"
+
 TIMELINE = Table(
     "timeline",
     (

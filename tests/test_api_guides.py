@@ -14,6 +14,7 @@ prints short.
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import subprocess
 import sys
@@ -303,3 +304,25 @@ def test_dir_shows_the_public_api() -> None:
     assert [n for n in names if not n.startswith("__")] == sorted(
         n for n in lw.__all__ if not n.startswith("__")
     )
+
+
+def test_every_public_name_has_one_home_and_is_there() -> None:
+    homes = {name: module for module, names in lw._HOMES.items() for name in names}
+    assert sorted([*homes, "__version__"]) == sorted(lw.__all__)
+    for name, module in homes.items():
+        assert getattr(lw, name) is getattr(importlib.import_module(module), name), name
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        lw.not_a_name  # noqa: B018
+
+
+def test_import_loadwatch_loads_only_the_accessor_until_a_name_is_used() -> None:
+    """``import loadwatch`` is cheap (a worker process, a warm re-run); names load on use."""
+    code = (
+        "import sys\n"
+        "import loadwatch\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('loadwatch.'))\n"
+        "assert loaded == ['loadwatch.accessor', 'loadwatch.schema', 'loadwatch.version'], loaded\n"
+        "loadwatch.check\n"
+        "assert 'loadwatch.findings.check' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -60,9 +60,9 @@ from loadwatch.findings.injury_log import (
     read_injury_log,
 )
 from loadwatch.rules.ruleset import ALARMS, RULE_IDS, SEVERITIES, Finding
-from loadwatch.schema import text_list
+from loadwatch.schema import ATTRS_KEY, text_list
 from loadwatch.timeline.athletes import find_athletes
-from loadwatch.timeline.build import ATTRS_KEY, ImportResult
+from loadwatch.timeline.build import ImportResult
 
 #: Columns of :func:`preceding_findings`.
 PRECEDING_COLUMNS = (

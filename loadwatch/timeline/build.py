@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from loadwatch.importers.exports.locate import ExportTables, find_export_tables
+from loadwatch.schema import ATTRS_KEY
 from loadwatch.timeline.athletes import AthleteFolder, find_athletes, select_athlete
 from loadwatch.timeline.cache import (
     LAP_SCHEMA,
@@ -69,12 +70,6 @@ _LAP_TABLE = pa.schema(
     [("athlete", pa.string()), ("activity_id", pa.string())]
     + [LAP_SCHEMA.field(name) for name in LAP_COLUMNS[2:]]
 )
-#: ``timeline.attrs[ATTRS_KEY]`` describes the import, JSON-safe (so that
-#: ``to_parquet`` and copies keep working); the accessor and the injury log read it::
-#:
-#:     {"athletes": {"Ann Lee": {"week_start": "sunday", "units": "km",
-#:                               "folder": "team/ann"}}}
-ATTRS_KEY = "loadwatch"
 ProgressCallback = Callable[[int, int, str], None]
 
 

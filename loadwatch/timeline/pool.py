@@ -3,11 +3,12 @@
 Work goes out in chunks (never a process per file); at most two chunks per
 worker are in flight, so a lazy stream of zip members never fills memory.
 With every core (``jobs=None``) this process reads too: while the workers
-start, and whenever none of their results is waiting. Workers are fresh processes that inherit nothing: forked from a fork server
-that has loadwatch loaded (Linux), or spawned. Workers ignore Ctrl-C (SIGINT
-goes to the whole process group) and it waits while a worker starts: the
-parent alone gets KeyboardInterrupt; the pool then cancels the chunks not
-started (the CLI also ends the workers at once: :func:`stop_workers`).
+start, and whenever none of their results is waiting. Workers are fresh
+processes that inherit nothing: forked from a fork server that has the
+decoders loaded (Linux), or spawned. Workers ignore Ctrl-C (SIGINT goes to the
+whole process group) and it waits while a worker starts: the parent alone
+gets KeyboardInterrupt; the pool then cancels the chunks not started (the CLI
+also ends the workers at once: :func:`stop_workers`).
 """
 
 from __future__ import annotations

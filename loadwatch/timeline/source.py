@@ -26,7 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from loadwatch.timeline.build import ATTRS_KEY, ImportResult, import_activities, import_of
+from loadwatch.schema import ATTRS_KEY
+from loadwatch.timeline.build import ImportResult, import_activities, import_of
 from loadwatch.timeline.settings import SettingsOverride
 from loadwatch.units import UNITS
 
