@@ -41,7 +41,7 @@ import numpy as np
 
 from loadwatch.errors import CorruptFileError
 from loadwatch.importers.gpx_points import SENSOR_COLUMNS, SENSOR_ELEMENTS, utc_time
-from loadwatch.importers.xmlsafe import prepare_xml, xml_error_reason
+from loadwatch.importers.xmlsafe import expat_parser, prepare_xml, xml_error_reason
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -345,19 +345,14 @@ def open_scan() -> tuple[expat.XMLParserType, PointScanner]:
     reference raises :class:`Unusual` at its first byte, so nothing is ever
     declared, expanded or fetched.
     """
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.buffer_text = True
-    parser.buffer_size = 1 << 16
-    scanner = PointScanner(parser)
-    parser.StartElementHandler = scanner.start
-    parser.EndElementHandler = scanner.end
 
     def refuse(*_: object) -> int:
         raise Unusual("a document type declaration")
 
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
+    parser = expat_parser(refuse)
+    scanner = PointScanner(parser)
+    parser.StartElementHandler = scanner.start
+    parser.EndElementHandler = scanner.end
     return parser, scanner
 
 
@@ -456,7 +451,7 @@ def parse_times(texts: list[str | None]) -> tuple[np.ndarray, int, int | None]:
 def _planar_or_haversine(
     lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
 ) -> np.ndarray:
-    """gpxpy.geo.distance without elevation, element-wise (point 1 is the later one)."""
+    """gpxpy.geo.distance(point 1, point 2) without elevation, element-wise."""
     far = (np.abs(lat1 - lat2) > 0.2) | (np.abs(lon1 - lon2) > 0.2)
     coef = np.cos(np.radians(lat1))
     x = lat1 - lat2
@@ -471,17 +466,25 @@ def _planar_or_haversine(
     return np.where(far, haversine, flat)
 
 
-def step_distances_m(lat: np.ndarray, lon: np.ndarray, segment: np.ndarray) -> np.ndarray:
-    """gpxpy's ``distance_2d`` from each point's predecessor in its segment [m].
+def step_distances_m(
+    lat: np.ndarray, lon: np.ndarray, segment: np.ndarray, *, from_earlier: bool = False
+) -> np.ndarray:
+    """gpxpy's ``distance_2d`` between each point and its predecessor in its segment [m].
 
-    The first point of each segment gets 0 (gaps between segments add nothing).
+    Measured from the point to its predecessor, as gpxpy's ``length_2d`` does;
+    ``from_earlier`` measures from the predecessor to the point, as
+    ``distance_2d(a, b)`` over consecutive points does (TCX's track length).
+    The planar formula's cosine is the first point's, so the two can differ in
+    the last bits. The first point of each segment gets 0 (gaps between
+    segments add nothing).
     """
     steps = np.zeros(lat.shape)
     for begin in range(1, lat.size, _CHUNK):  # in chunks: bounded temporaries
         stop = min(begin + _CHUNK, lat.size)
-        steps[begin:stop] = _planar_or_haversine(
-            lat[begin:stop], lon[begin:stop], lat[begin - 1 : stop - 1], lon[begin - 1 : stop - 1]
-        )
+        here = lat[begin:stop], lon[begin:stop]
+        before = lat[begin - 1 : stop - 1], lon[begin - 1 : stop - 1]
+        first, second = (before, here) if from_earlier else (here, before)
+        steps[begin:stop] = _planar_or_haversine(*first, *second)
     steps[1:][segment[1:] != segment[:-1]] = 0.0
     return steps
 

@@ -1,11 +1,25 @@
 """Read TCX (Garmin Training Center) files: one Activity per ``<Activity>`` element.
 
-The XML is parsed once, safely (:mod:`loadwatch.importers.xmlsafe`), and
-walked with ElementTree. Elements are matched by their local name inside the
+The XML is parsed once, safely (:mod:`loadwatch.importers.xmlsafe`), in any
+encoding XML allows. Two readers give the same activities:
+
+* the reference reader (``decoder="reference"``): an ElementTree of the whole
+  file, walked element by element (~87 µs and a few KB per trackpoint);
+* the default (``decoder="auto"``): one expat pass with a callback per element
+  and the trackpoints' values gathered into arrays
+  (:mod:`loadwatch.importers.tcx_stream`). A file it cannot be sure to read
+  as the reference does (a ``<!DOCTYPE>``, another root element, an
+  ``<Activity>`` inside an ``<Activity>``) goes to the reference reader, which
+  also words any refusal. A test holds both to the same activities and record
+  frames on every corpus TCX file.
+
+Either reader matches elements by their local name inside the
 TrainingCenterDatabase v2 structure, so the ActivityExtension v2 values
 (``<ns3:TPX><ns3:Speed>``, ``RunCadence``) are found whatever prefix the file
 uses — and also where an exporter put them in the wrong namespace (TomTom
-writes ``<x:TPX><Speed>``).
+writes ``<x:TPX><Speed>``). Both give the texts and columns of each activity
+(:class:`~loadwatch.importers.tcx_stream.ActivityScan`), from which one code
+path below builds the activities and records.
 
 Definitions
 -----------
@@ -35,10 +49,9 @@ laps
 
 from __future__ import annotations
 
-import itertools
-import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 from xml.etree.ElementTree import Element
 
 import gpxpy.geo
@@ -48,22 +61,29 @@ import pandas as pd
 from loadwatch.errors import NotAnActivityError, UnsupportedFileError
 from loadwatch.importers.activity import RECORD_COLUMNS, Activity, Lap
 from loadwatch.importers.gpx import speed_from_distance_mps, speed_from_positions_mps
-from loadwatch.importers.gpx_points import plausible_utc
+from loadwatch.importers.gpx_points import plausible_utc, to_datetime
 from loadwatch.importers.sports import normalize_sport
-from loadwatch.importers.streams import profile_from_times
-from loadwatch.importers.xmlsafe import local_name, parse_xml
+from loadwatch.importers.streams import speed_profile
+from loadwatch.importers.tcx_stream import (
+    ActivityScan,
+    LapScan,
+    TcxScan,
+    parse_time,
+    scan_tcx,
+)
+from loadwatch.importers.xmlsafe import local_name, parse_xml, prepare_xml
 
-__all__ = ["read_tcx", "read_tcx_records"]
+__all__ = ["TcxDecoder", "read_tcx", "read_tcx_records"]
 
 #: The TCX schema's namespace (elements are matched by local name within it).
 TCX_NAMESPACE = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
 #: Garmin's extension namespace for ``TPX`` (Speed, RunCadence, Watts) and ``LX``.
 ACTIVITY_EXTENSION_NAMESPACE = "http://www.garmin.com/xmlschemas/ActivityExtension/v2"
+#: ``"auto"``: the streaming reader where it can (see the module docstring); ``"reference"``:
+#: the ElementTree reader.
+TcxDecoder = Literal["auto", "reference"]
 
 _INTENSITY = {"active": "active", "resting": "rest"}
-_TIME = re.compile(
-    r"^\s*(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?\s*$"
-)
 
 
 @dataclass
@@ -84,10 +104,10 @@ class _Read:
     """One activity and its trackpoints."""
 
     activity: Activity
-    points: list[_Trackpoint] = field(default_factory=list)
+    scan: ActivityScan
 
 
-def read_tcx(data: bytes, source: str) -> list[Activity]:
+def read_tcx(data: bytes, source: str, *, decoder: TcxDecoder = "auto") -> list[Activity]:
     """Read a TCX file: one activity per ``<Activity>`` element.
 
     Parameters
@@ -96,6 +116,9 @@ def read_tcx(data: bytes, source: str) -> list[Activity]:
         The file's bytes (already decompressed).
     source
         The file as the user would name it (path, or ``archive.zip!member``).
+    decoder
+        ``"auto"`` (one streaming pass where the file allows it) or
+        ``"reference"`` (an ElementTree of the file). Both give the same activities.
 
     Returns
     -------
@@ -110,10 +133,10 @@ def read_tcx(data: bytes, source: str) -> list[Activity]:
     NotAnActivityError
         A course or workout file, or activities without any time.
     """
-    return [read.activity for read in _load(data, source)]
+    return [read.activity for read in _load(data, source, decoder)]
 
 
-def read_tcx_records(data: bytes, source: str) -> pd.DataFrame:
+def read_tcx_records(data: bytes, source: str, *, decoder: TcxDecoder = "auto") -> pd.DataFrame:
     """Read a TCX file's trackpoints as a per-record stream.
 
     Parameters
@@ -122,6 +145,8 @@ def read_tcx_records(data: bytes, source: str) -> pd.DataFrame:
         The file's bytes (already decompressed).
     source
         The file as the user would name it.
+    decoder
+        As in :func:`read_tcx`.
 
     Returns
     -------
@@ -140,28 +165,31 @@ def read_tcx_records(data: bytes, source: str) -> pd.DataFrame:
     ActivityFileError
         As :func:`read_tcx`.
     """
-    frames = [_records(read.points) for read in _load(data, source)]
+    frames = [_records(read.scan) for read in _load(data, source, decoder)]
     frames = [frame for frame in frames if not frame.empty]
     if not frames:
-        return _records([])
+        return _records(None)
     return pd.concat(frames, ignore_index=True)
 
 
-# --- parsing ------------------------------------------------------------------
+# --- from the scan to the activities ----------------------------------------------
 
 
-def _load(data: bytes, source: str) -> list[_Read]:
-    root = parse_xml(data, source)
-    root_name = local_name(root.tag)
-    if root_name != "TrainingCenterDatabase":
-        raise UnsupportedFileError(source, _wrong_root_reason(root_name))
-    elements = [el for el in root.iter() if local_name(el.tag) == "Activity"]
-    if not elements:
-        raise _no_activity_error(root, source)
+def _load(data: bytes, source: str, decoder: TcxDecoder) -> list[_Read]:
+    if decoder not in ("auto", "reference"):
+        raise ValueError(f"decoder must be 'auto' or 'reference', not {decoder!r}")
+    scan = None
+    if decoder == "auto":
+        data = prepare_xml(data, source)  # the reference's parse_xml leaves these bytes as they are
+        scan = scan_tcx(data, source)
+    if scan is None:
+        scan = _scan_reference(data, source)
+    if not scan.activities:
+        raise _no_activity_error(scan.root_children, source)
     reads: list[_Read] = []
     skipped = 0
-    for element in elements:
-        read = _read_activity(element, len(reads), source)
+    for activity_scan in scan.activities:
+        read = _read_activity(activity_scan, len(reads), source)
         if read is None:
             skipped += 1
         else:
@@ -185,59 +213,51 @@ def _wrong_root_reason(root_name: str) -> str:
     return f"this is XML but not TCX: its root element is <{root_name}>"
 
 
-def _no_activity_error(root: Element, source: str) -> NotAnActivityError:
-    names = {local_name(el.tag) for el in root}
-    if "Courses" in names:
+def _no_activity_error(root_children: set[str], source: str) -> NotAnActivityError:
+    if "Courses" in root_children:
         return NotAnActivityError(source, "a TCX course (a planned route), not a recorded activity")
-    if "Workouts" in names:
+    if "Workouts" in root_children:
         return NotAnActivityError(source, "a TCX workout plan, not a recorded activity")
     return NotAnActivityError(source, "the TCX file holds no activity")
 
 
-def _read_activity(element: Element, index: int, source: str) -> _Read | None:
+def _read_activity(scan: ActivityScan, index: int, source: str) -> _Read | None:
     """One ``<Activity>``; ``None`` when it has no usable time or no data at all."""
     notes: list[str] = []
-    lap_elements = _children(element, "Lap")
-    points = [
-        _read_trackpoint(point)
-        for lap in lap_elements
-        for track in _children(lap, "Track")
-        for point in _children(track, "Trackpoint")
-    ]
-    if not lap_elements and not points:
+    n_points = scan.time.size
+    if not scan.laps and not n_points:
         return None
-    start, offset_s, naive = _parse_time(_text(element, "Id"))
+    timed = scan.time[~np.isnat(scan.time)]
+    start, offset_s, naive = parse_time(scan.id_text)
     if not plausible_utc(start):
-        first_lap = lap_elements[0].get("StartTime") if lap_elements else None
-        start, offset_s, naive = _parse_time(first_lap)
-        timed = [p.time for p in points if p.time is not None]
-        if not plausible_utc(start) and timed:
-            start, offset_s, naive = min(timed), None, False
+        first_lap = scan.laps[0].start_text if scan.laps else None
+        start, offset_s, naive = parse_time(first_lap)
+        if not plausible_utc(start) and timed.size:
+            start, offset_s, naive = to_datetime(timed.min()), None, False
         if not plausible_utc(start):
             return None
         notes.append("the activity has no valid <Id> time; its start is the first recorded time")
     assert start is not None  # plausible_utc refuses None
-    if naive or any(p.naive for p in points):
+    if naive or scan.n_naive:
         notes.append("times have no time zone; they were taken as UTC")
 
-    sport, sub_sport = normalize_sport(element.get("Sport"))
-    laps, lap_distance, lap_timer, lap_end = _read_laps(lap_elements)
-    point_times = [p.time for p in points if p.time is not None]
-    end = max([start, *point_times, *([lap_end] if lap_end else [])])
+    sport, sub_sport = normalize_sport(scan.sport_text)
+    laps, lap_distance, lap_timer, lap_end = _read_laps(scan.laps)
+    end = max(
+        [
+            start,
+            *([to_datetime(timed.max())] if timed.size else []),
+            *([lap_end] if lap_end else []),
+        ]
+    )
     for k, lap in enumerate(laps):
         following = laps[k + 1].start_utc if k + 1 < len(laps) else end
         if lap.start_utc is not None and following is not None:
             lap.elapsed_s = max((following - lap.start_utc).total_seconds(), 0.0)
 
-    altitudes: list[float | None] = [p.altitude for p in points if np.isfinite(p.altitude)]
-    ascent = descent = None
-    if altitudes:
-        uphill, downhill = gpxpy.geo.calculate_uphill_downhill(altitudes)
-        ascent, descent = float(uphill), float(downhill)
-    hr = np.array([p.heart_rate for p in points], dtype=float)
-    avg_hr, max_hr = _stream_or_lap_hr(hr, lap_elements)
-    first_fix = next((p for p in points if np.isfinite(p.lat) and np.isfinite(p.lon)), None)
-    device = (_text(element, "Creator", "Name") or "").strip() or None
+    avg_hr, max_hr = _stream_or_lap_hr(scan.heart_rate_bpm, scan.laps)
+    fixes = np.flatnonzero(np.isfinite(scan.lat) & np.isfinite(scan.lon))
+    device = (scan.device_text or "").strip() or None
 
     activity = Activity(
         source=source,
@@ -247,55 +267,61 @@ def _read_activity(element: Element, index: int, source: str) -> _Read | None:
         local_offset_s=offset_s,
         sport=sport,
         sub_sport=sub_sport,
-        distance_m=_distance(lap_distance, points, notes),
+        distance_m=_distance(lap_distance, scan, fixes.size, notes),
         elapsed_s=(end - start).total_seconds(),
         timer_s=lap_timer,
-        ascent_m=ascent,
-        descent_m=descent,
+        ascent_m=scan.ascent_m,
+        descent_m=scan.descent_m,
         device=device,
-        n_records=len(points),
-        start_lat=first_fix.lat if first_fix else None,
-        start_lon=first_fix.lon if first_fix else None,
+        n_records=n_points,
+        start_lat=float(scan.lat[fixes[0]]) if fixes.size else None,
+        start_lon=float(scan.lon[fixes[0]]) if fixes.size else None,
         avg_hr_bpm=avg_hr,
         max_hr_bpm=max_hr,
         laps=laps,
-        speed_profile_m=_speed_profile(points),
+        speed_profile_m=_speed_profile(scan),
         notes=notes,
     )
-    return _Read(activity=activity, points=points)
+    return _Read(activity=activity, scan=scan)
 
 
-def _speed_profile(points: list[_Trackpoint]) -> np.ndarray | None:
+def _seconds(times: np.ndarray) -> np.ndarray:
+    """UTC times as seconds since 1970 (NaN for NaT), as ``datetime.timestamp`` gives them."""
+    microseconds = times.astype("datetime64[us]").astype(np.int64)
+    return np.where(np.isnat(times), np.nan, microseconds / 1e6)
+
+
+def _speed_profile(scan: ActivityScan) -> np.ndarray | None:
     """Sustained-speed profile from the trackpoints (track length where no DistanceMeters)."""
-    if len(points) < 2:
+    if scan.time.size < 2:
         return None
-    records = _records(points)
-    return profile_from_times(
-        [None if pd.isna(t) else t.to_pydatetime() for t in records["time_utc"]],
-        records["distance_m"].to_numpy(),
-    )
+    return speed_profile(_seconds(scan.time), _distance_column(scan))
+
+
+def _distance_column(scan: ActivityScan) -> np.ndarray:
+    """The trackpoints' ``DistanceMeters``, else (none at all) the cumulative track length."""
+    return scan.track_m if scan.track_m is not None else scan.distance_m
 
 
 def _read_laps(
-    lap_elements: list[Element],
+    lap_scans: list[LapScan],
 ) -> tuple[list[Lap], float | None, float | None, datetime | None]:
     """Laps, the sum of their distances [m] and times [s], and the end of the last."""
     laps: list[Lap] = []
     distances: list[float] = []
     timers: list[float] = []
     lap_end: datetime | None = None
-    for element in lap_elements:
-        start, _, _ = _parse_time(element.get("StartTime"))
-        timer = _float(element, "TotalTimeSeconds")
-        distance = _float(element, "DistanceMeters")
+    for scan in lap_scans:
+        start, _, _ = parse_time(scan.start_text)
+        timer, distance = scan.timer_s, scan.distance_m
         if np.isfinite(distance):
             distances.append(distance)
         if np.isfinite(timer):
             timers.append(timer)
             if start is not None:
                 lap_end = start + timedelta(seconds=timer)
-        intensity = (_text(element, "Intensity") or "").strip().lower()
-        trigger = (_text(element, "TriggerMethod") or "").strip().lower()
+        intensity = (scan.intensity_text or "").strip().lower()
+        trigger = (scan.trigger_text or "").strip().lower()
         has_both = np.isfinite(distance) and np.isfinite(timer) and timer > 0
         laps.append(
             Lap(
@@ -316,34 +342,23 @@ def _read_laps(
 
 
 def _distance(
-    lap_distance: float | None, points: list[_Trackpoint], notes: list[str]
+    lap_distance: float | None, scan: ActivityScan, n_fixes: int, notes: list[str]
 ) -> float | None:
     """Sum of laps; else the last trackpoint distance; else the GPS track length [m]."""
-    recorded = [p.distance for p in points if np.isfinite(p.distance)]
-    if lap_distance is not None and (lap_distance > 0 or not recorded):
+    recorded = scan.distance_m[np.isfinite(scan.distance_m)]
+    if lap_distance is not None and (lap_distance > 0 or not recorded.size):
         return lap_distance
-    if recorded:
-        return float(max(recorded))
-    track = _track_length(points)
-    if track is not None:
-        notes.append("the file gives no distance; it was measured along the GPS track")
-    return track
-
-
-def _track_length(points: list[_Trackpoint]) -> float | None:
-    fixes = [p for p in points if np.isfinite(p.lat) and np.isfinite(p.lon)]
-    if len(fixes) < 2:
+    if recorded.size:
+        return float(recorded.max())
+    if n_fixes < 2 or scan.track_m is None:
         return None
-    return float(
-        sum(
-            gpxpy.geo.distance(a.lat, a.lon, None, b.lat, b.lon, None)
-            for a, b in itertools.pairwise(fixes)
-        )
-    )
+    track = scan.track_m[np.isfinite(scan.track_m)]
+    notes.append("the file gives no distance; it was measured along the GPS track")
+    return float(track[-1])
 
 
 def _stream_or_lap_hr(
-    hr: np.ndarray, lap_elements: list[Element]
+    hr: np.ndarray, lap_scans: list[LapScan]
 ) -> tuple[float | None, float | None]:
     """Mean and max heart rate of the samples; else the laps' time-weighted values."""
     finite = hr[np.isfinite(hr)]
@@ -351,20 +366,140 @@ def _stream_or_lap_hr(
         return float(finite.mean()), float(finite.max())
     weighted = total = 0.0
     maxima = []
-    for lap in lap_elements:
-        average = _float(lap, "AverageHeartRateBpm", "Value")
-        timer = _float(lap, "TotalTimeSeconds")
+    for lap in lap_scans:
+        average, timer = lap.avg_hr_bpm, lap.timer_s
         if np.isfinite(average) and np.isfinite(timer) and timer > 0:
             weighted += average * timer
             total += timer
-        maximum = _float(lap, "MaximumHeartRateBpm", "Value")
-        if np.isfinite(maximum):
-            maxima.append(maximum)
+        if np.isfinite(lap.max_hr_bpm):
+            maxima.append(lap.max_hr_bpm)
     return (weighted / total if total else None), (max(maxima) if maxima else None)
 
 
+def _records(scan: ActivityScan | None) -> pd.DataFrame:
+    """The record frame of one activity's trackpoints (an empty frame for ``None``)."""
+    if scan is None or not scan.time.size:
+        no_time = pd.Series(np.array([], dtype="datetime64[s]")).dt.tz_localize(UTC)
+        return pd.DataFrame(
+            {name: no_time if name == "time_utc" else np.empty(0) for name in RECORD_COLUMNS}
+        )
+    n_points = scan.time.size
+    timed = not np.isnat(scan.time).all()
+    # As pandas reads the trackpoints' datetimes: microseconds, or seconds when none has a time.
+    time_utc = pd.Series(scan.time if timed else scan.time.astype("datetime64[s]"))
+    time_utc = time_utc.dt.tz_localize(UTC)
+    elapsed = (time_utc - time_utc.min()).dt.total_seconds().to_numpy(dtype=float)
+    lat, lon = scan.lat, scan.lon
+    distance = _distance_column(scan)
+    speed = scan.speed_mps
+    if not np.isfinite(speed).any():
+        if np.isfinite(lat).sum() >= 2:
+            speed = speed_from_positions_mps(elapsed, lat, lon)
+        else:
+            speed = speed_from_distance_mps(elapsed, distance)
+    columns = {
+        "time_utc": time_utc,
+        "distance_m": distance,
+        "speed_mps": speed,
+        "altitude_m": scan.altitude_m,
+        "heart_rate_bpm": scan.heart_rate_bpm,
+        "cadence_rpm": scan.cadence_rpm,
+        "temperature_c": np.full(n_points, np.nan),
+        "lat": lat,
+        "lon": lon,
+    }
+    return pd.DataFrame({name: columns[name] for name in RECORD_COLUMNS})
+
+
+# --- the reference reader: an ElementTree of the file -----------------------------
+
+
+def _scan_reference(data: bytes, source: str) -> TcxScan:
+    root = parse_xml(data, source)
+    root_name = local_name(root.tag)
+    if root_name != "TrainingCenterDatabase":
+        raise UnsupportedFileError(source, _wrong_root_reason(root_name))
+    return TcxScan(
+        activities=[
+            _scan_activity(element)
+            for element in root.iter()
+            if local_name(element.tag) == "Activity"
+        ],
+        root_children={local_name(element.tag) for element in root},
+    )
+
+
+def _scan_activity(element: Element) -> ActivityScan:
+    """One ``<Activity>`` element, its laps and trackpoints read one by one."""
+    lap_elements = _children(element, "Lap")
+    points = [
+        _read_trackpoint(point)
+        for lap in lap_elements
+        for track in _children(lap, "Track")
+        for point in _children(track, "Trackpoint")
+    ]
+    laps = [
+        LapScan(
+            start_text=lap.get("StartTime"),
+            timer_s=_float(lap, "TotalTimeSeconds"),
+            distance_m=_float(lap, "DistanceMeters"),
+            intensity_text=_text(lap, "Intensity"),
+            trigger_text=_text(lap, "TriggerMethod"),
+            avg_hr_bpm=_float(lap, "AverageHeartRateBpm", "Value"),
+            max_hr_bpm=_float(lap, "MaximumHeartRateBpm", "Value"),
+        )
+        for lap in lap_elements
+    ]
+    altitudes: list[float | None] = [p.altitude for p in points if np.isfinite(p.altitude)]
+    ascent = descent = None
+    if altitudes:
+        uphill, downhill = gpxpy.geo.calculate_uphill_downhill(altitudes)
+        ascent, descent = float(uphill), float(downhill)
+    lat = np.array([p.lat for p in points], dtype=float)
+    lon = np.array([p.lon for p in points], dtype=float)
+    distance = np.array([p.distance for p in points], dtype=float)
+    return ActivityScan(
+        sport_text=element.get("Sport"),
+        id_text=_text(element, "Id"),
+        device_text=_text(element, "Creator", "Name"),
+        laps=laps,
+        time=np.array(
+            [None if p.time is None else p.time.replace(tzinfo=None) for p in points],
+            dtype="datetime64[us]",
+        ),
+        n_naive=sum(p.naive for p in points),
+        lat=lat,
+        lon=lon,
+        altitude_m=np.array([p.altitude for p in points], dtype=float),
+        distance_m=distance,
+        heart_rate_bpm=np.array([p.heart_rate for p in points], dtype=float),
+        cadence_rpm=np.array([p.cadence for p in points], dtype=float),
+        speed_mps=np.array([p.speed for p in points], dtype=float),
+        ascent_m=ascent,
+        descent_m=descent,
+        track_m=(
+            _cumulative_track_length(lat, lon)
+            if points and not np.isfinite(distance).any()
+            else None
+        ),
+    )
+
+
+def _cumulative_track_length(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Cumulative GPS track length [m] (gpxpy's distance); NaN where no position."""
+    cumulative = np.full(lat.shape, np.nan)
+    total = 0.0
+    previous: int | None = None
+    for i in np.flatnonzero(np.isfinite(lat) & np.isfinite(lon)):
+        if previous is not None:
+            total += gpxpy.geo.distance(lat[previous], lon[previous], None, lat[i], lon[i], None)
+        cumulative[i] = total
+        previous = int(i)
+    return cumulative
+
+
 def _read_trackpoint(element: Element) -> _Trackpoint:
-    time, _, naive = _parse_time(_text(element, "Time"))
+    time, _, naive = parse_time(_text(element, "Time"))
     lat = _float(element, "Position", "LatitudeDegrees")
     lon = _float(element, "Position", "LongitudeDegrees")
     if not (abs(lat) <= 90 and abs(lon) <= 180):
@@ -389,72 +524,6 @@ def _read_trackpoint(element: Element) -> _Trackpoint:
         cadence=cadence,
         speed=speed,
     )
-
-
-def _records(points: list[_Trackpoint]) -> pd.DataFrame:
-    time_utc = pd.to_datetime(pd.Series([p.time for p in points], dtype=object), utc=True)
-    elapsed = (time_utc - time_utc.min()).dt.total_seconds().to_numpy(dtype=float)
-    lat = np.array([p.lat for p in points], dtype=float)
-    lon = np.array([p.lon for p in points], dtype=float)
-    distance = np.array([p.distance for p in points], dtype=float)
-    if points and not np.isfinite(distance).any():
-        distance = _cumulative_track_length(lat, lon)
-    speed = np.array([p.speed for p in points], dtype=float)
-    if points and not np.isfinite(speed).any():
-        if np.isfinite(lat).sum() >= 2:
-            speed = speed_from_positions_mps(elapsed, lat, lon)
-        else:
-            speed = speed_from_distance_mps(elapsed, distance)
-    columns = {
-        "time_utc": time_utc,
-        "distance_m": distance,
-        "speed_mps": speed,
-        "altitude_m": np.array([p.altitude for p in points], dtype=float),
-        "heart_rate_bpm": np.array([p.heart_rate for p in points], dtype=float),
-        "cadence_rpm": np.array([p.cadence for p in points], dtype=float),
-        "temperature_c": np.full(len(points), np.nan),
-        "lat": lat,
-        "lon": lon,
-    }
-    return pd.DataFrame({name: columns[name] for name in RECORD_COLUMNS})
-
-
-def _cumulative_track_length(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Cumulative GPS track length [m] (gpxpy's distance); NaN where no position."""
-    cumulative = np.full(lat.shape, np.nan)
-    total = 0.0
-    previous: int | None = None
-    for i in np.flatnonzero(np.isfinite(lat) & np.isfinite(lon)):
-        if previous is not None:
-            total += gpxpy.geo.distance(lat[previous], lon[previous], None, lat[i], lon[i], None)
-        cumulative[i] = total
-        previous = int(i)
-    return cumulative
-
-
-# --- small helpers ------------------------------------------------------------
-
-
-def _parse_time(text: str | None) -> tuple[datetime | None, int | None, bool]:
-    """An xsd:dateTime as UTC; also its offset [s] where not UTC, and whether it had no zone."""
-    match = _TIME.match(text or "")
-    if match is None:
-        return None, None, False
-    day, clock, fraction, zone = match.groups()
-    try:
-        moment = datetime.strptime(f"{day}T{clock}", "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
-        return None, None, False
-    moment = moment.replace(microsecond=int(((fraction or "") + "000000")[:6]))
-    if zone is None:
-        return moment.replace(tzinfo=UTC), None, True
-    if zone == "Z":
-        return moment.replace(tzinfo=UTC), None, False
-    sign = -1 if zone[0] == "-" else 1
-    hours, minutes = int(zone[1:3]), int(zone[-2:])
-    offset_s = sign * (hours * 3600 + minutes * 60)
-    local = moment.replace(tzinfo=timezone(timedelta(seconds=offset_s)))
-    return local.astimezone(UTC), offset_s or None, False
 
 
 def _children(element: Element | None, name: str) -> list[Element]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element, ParseError
 from xml.parsers import expat
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "check_xml_safe",
     "decode_head",
+    "expat_parser",
     "local_name",
     "parse_xml",
     "prepare_xml",
@@ -202,6 +204,24 @@ def to_utf8(data: bytes, source: str) -> bytes:
         if found:
             text = text[: found.start(2)] + "UTF-8" + text[found.end(2) :]
     return text.encode("utf-8")
+
+
+def expat_parser(refuse: Callable[..., int]) -> expat.XMLParserType:
+    """A namespace-aware expat parser for the streaming readers, with DTDs refused.
+
+    Names come as ``namespace}local``; text arrives in pieces of up to 64 KiB.
+    ``refuse`` is called (and must raise) at the first byte of a document type
+    declaration, an entity declaration or an external entity reference, so
+    nothing is ever declared, expanded or fetched. The caller sets the element
+    handlers.
+    """
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.buffer_size = 1 << 16
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    return parser
 
 
 def check_xml_safe(data: bytes, source: str) -> None:

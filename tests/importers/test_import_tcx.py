@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
+from zoneinfo import ZoneInfo
 
 import gpxpy.geo
 import numpy as np
@@ -23,6 +24,10 @@ from loadwatch.errors import (
 from loadwatch.importers.activity import RECORD_COLUMNS
 from loadwatch.importers.sports import normalize_sport
 from loadwatch.importers.tcx import read_tcx, read_tcx_records
+from loadwatch.synthetic import PlannedRun
+from loadwatch.synthetic.plan import Intervals
+from loadwatch.synthetic.tcxwriter import DEVICE_NAMES, tcx_text
+from loadwatch.synthetic.track import simulate
 
 from support import CorpusFile, corpus_files
 
@@ -392,3 +397,48 @@ def test_truncated_tcx_names_line_and_column(tmp_path: Path) -> None:
         read_tcx(data, str(path))
     assert isinstance(caught.value.__cause__, ParseError)
     assert unchanged(path, digest)
+
+
+# --- the package's TCX writer -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        {"distance_km": 4.3},
+        {"distance_km": 5.0, "intervals": Intervals(reps=4, rep_m=600, rep_pace_s_per_km=240)},
+        {"distance_km": 12.0, "sport": "cycling", "pace_s_per_km": 150.0},
+    ],
+    ids=["steady", "intervals", "ride"],
+)
+def test_the_reference_reader_reads_the_writers_plan_back(plan: dict[str, object]) -> None:
+    zone = "America/New_York"
+    run = PlannedRun(datetime(2026, 6, 3, 6, 30), record_interval_s=1.0, **plan)  # type: ignore[arg-type]
+    track = simulate(run, (40.78, -73.97))
+    data = tcx_text(run, track, timezone=zone).encode()
+
+    (activity,) = read_tcx(data, "written.tcx", decoder="reference")
+
+    start = run.start_local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    assert activity.start_utc == start
+    assert activity.sport == run.sport
+    assert activity.distance_m == pytest.approx(run.distance_m, rel=1e-9)
+    assert activity.timer_s == track.duration_s
+    assert activity.elapsed_s == track.duration_s
+    assert activity.n_records == len(track)
+    assert activity.device == DEVICE_NAMES[run.device]
+    assert len(activity.laps) == len(track.laps)
+    for lap, span in zip(activity.laps, track.laps, strict=True):
+        assert lap.start_utc == start + timedelta(seconds=int(track.elapsed_s[span.start]))
+        planned_m = track.distance_m[span.end] - track.distance_m[span.start]
+        assert lap.distance_m == pytest.approx(planned_m, rel=1e-12)
+        assert lap.intensity == ("rest" if span.intensity == "rest" else "active")
+        assert lap.trigger == {"distance": "distance", "time": "time"}.get(span.trigger, "manual")
+    records = read_tcx_records(data, "written.tcx", decoder="reference")
+    assert np.array_equal(records["distance_m"].to_numpy(), track.distance_m)
+    assert np.array_equal(records["speed_mps"].to_numpy(), track.speed_mps)
+    assert track.heart_rate_bpm is not None and track.cadence_rpm is not None
+    assert np.array_equal(records["heart_rate_bpm"].to_numpy(), track.heart_rate_bpm)
+    assert np.array_equal(records["cadence_rpm"].to_numpy(), track.cadence_rpm)
+    seconds = (records["time_utc"] - records["time_utc"].iloc[0]).dt.total_seconds()
+    assert np.array_equal(seconds.to_numpy(), track.elapsed_s)

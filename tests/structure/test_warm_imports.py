@@ -35,6 +35,7 @@ NOT_WHEN_WARM = (
     "loadwatch.importers.gpx_stream",
     "loadwatch.importers.gpx_bulk",
     "loadwatch.importers.tcx",
+    "loadwatch.importers.tcx_stream",
     "crcmod",
     "h3",
     "cffi",
