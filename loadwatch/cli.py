@@ -33,9 +33,6 @@ from loadwatch.findings.check import open_findings, weekly_load
 from loadwatch.findings.check import plan as plan_ahead
 from loadwatch.findings.collection import OPEN_DAYS
 from loadwatch.findings.table import FINDING_FIELDS, finding_records
-from loadwatch.load.daily import DAY_FIELDS, RECENT_DAYS, daily_records, daily_table, daily_text
-from loadwatch.load.plan import PLAN_FIELDS, plan_records, plan_text
-from loadwatch.report.output_files import check_report_path
 from loadwatch.report.records import (
     ACTIVITY_FIELDS,
     WEEK_FIELDS,
@@ -411,6 +408,8 @@ def report(selection: Selection, output: Path) -> None:
 
         loadwatch report sample_data/ -o avery.html
     """
+    from loadwatch.report.output_files import check_report_path
+
     # Before the import: a refused path costs no time, and nothing is written.
     check_report_path(output, [selection.path])
     from loadwatch.report.publish import publish  # the HTML report: only this command
@@ -468,6 +467,8 @@ def plan(selection: Selection, as_of: Any, fmt: str | None) -> None:
 
         loadwatch plan sample_data/ --as-of 2026-03-01 --json
     """
+    from loadwatch.load.plan import PLAN_FIELDS, plan_records, plan_text
+
     result = _import(selection)
     day = as_of.date() if as_of else selection.until
     plans = plan_ahead(result, as_of=day)
@@ -492,6 +493,8 @@ def days(selection: Selection, fmt: str | None) -> None:
 
         loadwatch days sample_data/ --since 2026-10-01 --csv > days.csv
     """
+    from loadwatch.load.daily import DAY_FIELDS, RECENT_DAYS, daily_records, daily_table, daily_text
+
     result = _import(selection)
     table = daily_table(result.timeline, as_of=selection.until, since=selection.since)
     records = daily_records(table)

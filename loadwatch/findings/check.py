@@ -44,7 +44,6 @@ import pandas as pd
 from loadwatch.findings.collection import OPEN_DAYS, Findings
 from loadwatch.findings.table import FINDING_FIELDS
 from loadwatch.load import acwr, hills, layoff, long_run, notes, speedwork, weekly_increase
-from loadwatch.load.plan import plan_table
 from loadwatch.load.weekly import WeekStart, weekly_table
 from loadwatch.rules.ruleset import (
     SEVERITIES,
@@ -330,6 +329,8 @@ def plan(
         ``"km"``/``"mi"``: every athlete's units (the words of ``why`` and
         ``message``), like ``--units``.
     """
+    from loadwatch.load.plan import plan_table  # the plan's own module: only for a plan
+
     rules = rules or load_rules()
     source = as_import(result, "plan", units=units, timeline_ok=True)
     if isinstance(source, pd.DataFrame):

@@ -52,6 +52,9 @@ NOT_WHEN_WARM = (
     "loadwatch.timeline.decode",
     "loadwatch.timeline.decode_cost",
     "importlib.metadata",
+    "loadwatch.load.plan",
+    "loadwatch.load.daily",
+    "loadwatch.report.output_files",
 )
 
 _RUN = """
