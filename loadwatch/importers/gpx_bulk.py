@@ -159,8 +159,6 @@ def scan_gpx_bulk(data: bytes, source: str) -> GpxScan | None:
 
 def _segments(data: bytes) -> list[tuple[int, int]]:
     """Byte ranges of the contents of every ``<trkseg>``; empty when one is not regular."""
-    if _search(_GPX_PREFIX, b"xmlns:", data, 0) is not None:
-        return []
     ranges: list[tuple[int, int]] = []
     position = 0
     while True:
@@ -178,15 +176,17 @@ def _segments(data: bytes) -> list[tuple[int, int]]:
 
 
 def _search(
-    expression: re.Pattern[bytes], prefix: bytes, data: bytes, position: int
+    expression: re.Pattern[bytes], prefix: bytes, data: bytes, position: int, end: int = -1
 ) -> re.Match[bytes] | None:
     """``expression.search(data, position)``, its literal ``prefix`` found by ``bytes.find``.
 
+    A match must start before ``end`` (default: the end of ``data``).
     ``bytes.find`` crosses a megabyte of points many times faster than the
     expression engine's own scan.
     """
+    end = len(data) if end < 0 else end
     while True:
-        position = data.find(prefix, position)
+        position = data.find(prefix, position, end)
         if position == -1:
             return None
         found = expression.match(data, position)
@@ -196,6 +196,15 @@ def _search(
 
 
 def _feed(parser: expat.XMLParserType, data: bytes, begin: int, end: int) -> None:
+    """Give expat ``data[begin:end]``; a prefix bound to the GPX namespace there declines.
+
+    The expressions read GPX names without a prefix. A declaration can only be
+    in a tag, and every tag of the file is in the bytes expat is given or a
+    copy of one of them (:func:`_plain_text`), so looking where expat reads
+    finds any.
+    """
+    if _search(_GPX_PREFIX, b"xmlns:", data, begin, end) is not None:
+        raise _Irregular("a name other than the default one bound to the GPX namespace")
     view = memoryview(data)
     for start in range(begin, end, _FEED_BYTES):
         parser.Parse(view[start : min(start + _FEED_BYTES, end)], False)

@@ -225,6 +225,16 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     "one point with a heart rate more": _replace(
         "<gpxtpx:cad>", "<gpxtpx:heartrate>5</gpxtpx:heartrate><gpxtpx:cad>"
     ),
+    "GPX namespace under a prefix too": _replace(
+        "<gpx ", '<gpx xmlns:g="http://www.topografix.com/GPX/1/1" '
+    ),
+    "prefixed ele in every point": _sub(
+        r"<ele>([^<]*)</ele>",
+        r'<g:ele xmlns:g="http://www.topografix.com/GPX/1/1">\1</g:ele>',
+    ),
+    "prefixed time in every point": lambda text: _sub(r"<(/?)time>", r"<\1g:time>")(
+        text.replace("<gpx ", '<gpx xmlns:g="http://www.topografix.com/GPX/1/1" ', 1)
+    ),
     "damaged": _replace("</trkpt>", "</trkpnt>"),
     "doctype": _replace("<gpx ", '<!DOCTYPE gpx [<!ENTITY a "b">]><gpx '),
 }
