@@ -90,8 +90,8 @@ _SENSOR_NAMES = {name.encode(): found for name, found in SENSOR_ELEMENTS.items()
 _SEGMENT_START = re.compile(rb"<trkseg\s*>")
 _SEGMENT_END = re.compile(rb"</trkseg\s*>")
 #: In the rest of a point: a comment, CDATA, processing instruction or reference, an
-#: ``<ele>``/``<time>`` the expression did not take, a track point in the point.
-_NOT_PLAIN = (b"<!", b"<?", b"&", b"<ele", b"<time", b"trkpt")
+#: ``<ele>``/``<time>`` the expression did not take, a track point or segment in the point.
+_NOT_PLAIN = (b"<!", b"<?", b"&", b"<ele", b"<time", b"trkpt", b"trkseg")
 #: A name other than the default one bound to the GPX namespace.
 _GPX_PREFIX = re.compile(rb"xmlns:[^\s=]+\s*=\s*[\"']https?://www\.topografix\.com/GPX")
 #: Bytes of a segment read by one regular expression call (then their objects go).
@@ -125,9 +125,21 @@ def scan_gpx_bulk(data: bytes, source: str) -> GpxScan | None:
         :func:`~loadwatch.importers.gpx_stream.scan_gpx`.
     """
     del source
-    segments = _segments(data)
-    if not segments:
-        return None
+    # Most files hold one segment: the first <trkseg> to the last </trkseg>, found
+    # without crossing the points. Any tag between or inside the points that the
+    # readers do not expect (another segment's tags among them) declines, and the
+    # segments are then found one by one.
+    whole = _first_to_last_segment(data)
+    scan = _scan(data, whole) if whole else None
+    if scan is None:
+        segments = _segments(data)
+        if segments and segments != whole:
+            scan = _scan(data, segments)
+    return scan
+
+
+def _scan(data: bytes, segments: list[tuple[int, int]]) -> GpxScan | None:
+    """The points of these segments' contents (byte ranges), or ``None``."""
     parser, scanner = open_scan()
     points = _BulkPoints()
     # The tuples the expressions return hold only bytes: they form no cycles, and the
@@ -155,6 +167,15 @@ def scan_gpx_bulk(data: bytes, source: str) -> GpxScan | None:
     if scanner.lat or not points.lat:
         return None
     return points.scan(scanner)
+
+
+def _first_to_last_segment(data: bytes) -> list[tuple[int, int]]:
+    """From the end of the first ``<trkseg>`` to the start of the last ``</trkseg>``."""
+    start = _search(_SEGMENT_START, b"<trkseg", data, 0)
+    last = data.rfind(b"</trkseg")
+    if start is None or last < start.end() or _SEGMENT_END.match(data, last) is None:
+        return []
+    return [(start.end(), last)]
 
 
 def _segments(data: bytes) -> list[tuple[int, int]]:
@@ -501,7 +522,9 @@ def _layout(tags: list[bytes]) -> tuple[int | None, int | None, dict[str, int]] 
     sensors: dict[str, int] = {}
     for k in range(j, len(tags) - 1):
         tag = tags[k]
-        if tag[:1] in (b"!", b"?") or tag.startswith((b"ele", b"time")) or b"trkpt" in tag:
+        if tag[:1] in (b"!", b"?") or tag.startswith((b"ele", b"time")):
+            return None
+        if b"trkpt" in tag or b"trkseg" in tag:
             return None
         named = sensor_names.fullmatch(b"<" + tag.lower() + b">")
         if named is not None:

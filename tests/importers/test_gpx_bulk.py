@@ -334,6 +334,23 @@ def test_a_long_recording_is_read_in_megabyte_chunks_as_one_segment() -> None:
     assert_gpxpy_points(bulk, data)
 
 
+@pytest.mark.parametrize("between", ["</trkseg><trkseg>", "</trkseg></trk><trk><trkseg>"])
+@pytest.mark.parametrize("flavour", ["device", "strava", "runkeeper"])
+def test_several_segments_are_read_in_bulk_one_by_one(flavour: str, between: str) -> None:
+    """The first <trkseg> to the last </trkseg> is tried first; other segments' tags
+    among the points decline that, and the segments are then read one by one."""
+    text = flavour_file(flavour).decode()
+    cuts = [m.end() for m in re.finditer(r"</trkpt>", text)]
+    for cut in (cuts[700], cuts[200]):  # two more segments (or tracks)
+        text = text[:cut] + between + text[cut:]
+    data = text.encode()
+    bulk = check_file(data)
+    assert bulk is not None
+    assert sorted(set(bulk.segment.tolist())) == [0, 1, 2]
+    assert np.bincount(bulk.segment).tolist() == [201, 500, len(cuts) - 701]
+    assert_gpxpy_points(bulk, data)
+
+
 @pytest.mark.parametrize("flavour", list(FLAVOURS))
 def test_a_point_unlike_the_others_is_read_by_the_expressions_as_the_scanner_reads_it(
     flavour: str,
