@@ -183,11 +183,10 @@ def markdown_table(table: Table) -> str:
 _C = Column
 
 #: The timeline: one row per activity (:func:`loadwatch.timeline.build.import_activities`).
-#: ``timeline.attrs[ATTRS_KEY]`` describes the import, JSON-safe (so that
-#: ``to_parquet`` and copies keep working); the accessor and the injury log read it::
-#:
-#:     {"athletes": {"Ann Lee": {"week_start": "sunday", "units": "km",
-#:                               "folder": "team/ann"}}}
+#: The key of ``timeline.attrs`` that describes the import, JSON-safe (so that
+#: ``to_parquet`` and copies keep working); the accessor and the injury log read it.
+#: Each athlete's week start, units and folder, e.g. ``{"athletes": {"Ann Lee":
+#: {"week_start": "sunday", "units": "km", "folder": "team/ann"}}}``.
 ATTRS_KEY = "loadwatch"
 
 TIMELINE = Table(
