@@ -79,3 +79,16 @@ def corpus_files(*formats: str) -> list[CorpusFile]:
             f"CI run without the corpus: expected {MANIFEST} (shared/ beside the clone)"
         )
     return [r for r in rows if not formats or r.format in formats]
+
+
+def entity_bomb(root: str) -> str:
+    """A "billion laughs" document: nine levels of entities, ten each, in ``root``.
+
+    ``root`` is the document element with ``&lol9;`` where the bomb goes off,
+    e.g. ``'<gpx version="1.1"><trk><name>&lol9;</name></trk></gpx>'``.
+    """
+    levels = "".join(
+        f' <!ENTITY lol{k} "{("&lol" + (str(k - 1) if k > 1 else "") + ";") * 10}">\n'
+        for k in range(1, 10)
+    )
+    return f'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n{levels}]>\n{root}\n'

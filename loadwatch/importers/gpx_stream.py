@@ -385,17 +385,28 @@ def scan_gpx(data: bytes, source: str) -> GpxScan | None:
     """
     data = prepare_xml(data, source)
     parser, scanner = open_scan()
+    return scanner.result() if parse_all(parser, data, source) else None
+
+
+def parse_all(parser: expat.XMLParserType, data: bytes, source: str) -> bool:
+    """Give expat the whole file, a slice at a time; False where a handler found it unusual.
+
+    Raises
+    ------
+    CorruptFileError
+        Not well-formed XML, worded as :mod:`~loadwatch.importers.xmlsafe` words it.
+    """
     try:
         view = memoryview(data)  # fed in slices: expat copies what it is given
         for begin in range(0, len(view), _FEED_BYTES):
             parser.Parse(view[begin : begin + _FEED_BYTES], False)
         parser.Parse(b"", True)
     except Unusual:
-        return None
+        return False
     except expat.ExpatError as exc:
         error = expat_parse_error(exc)
         raise CorruptFileError(source, xml_error_reason(error)) from error
-    return scanner.result()
+    return True
 
 
 def parse_times(texts: list[str | None]) -> tuple[np.ndarray, int, int | None]:

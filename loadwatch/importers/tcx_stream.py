@@ -44,15 +44,14 @@ from xml.parsers import expat
 
 import numpy as np
 
-from loadwatch.errors import CorruptFileError
 from loadwatch.importers.gpx_points import PLAUSIBLE_FROM_UTC, PLAUSIBLE_UNTIL_UTC
 from loadwatch.importers.gpx_stream import (
     Unusual,
-    expat_parse_error,
+    parse_all,
     step_distances_m,
     uphill_downhill_m,
 )
-from loadwatch.importers.xmlsafe import expat_parser, xml_error_reason
+from loadwatch.importers.xmlsafe import expat_parser
 
 __all__ = [
     "ActivityScan",
@@ -73,9 +72,8 @@ _TIME = re.compile(
 _PLAIN_UTC = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z\Z"
 )
-#: Trackpoint times parsed at once (bounds the strings kept), and bytes given to expat at once.
+#: Trackpoint times parsed at once (bounds the strings kept).
 _TIME_CHUNK = 65536
-_FEED_BYTES = 1 << 20
 _PLAUSIBLE_FROM = np.datetime64(PLAUSIBLE_FROM_UTC.replace(tzinfo=None), "us")
 _PLAUSIBLE_UNTIL = np.datetime64(PLAUSIBLE_UNTIL_UTC.replace(tzinfo=None), "us")
 
@@ -551,14 +549,6 @@ def scan_tcx(data: bytes, source: str) -> TcxScan | None:
     scanner = _Scanner(parser)
     parser.StartElementHandler = scanner.start
     parser.EndElementHandler = scanner.end
-    try:
-        view = memoryview(data)  # fed in slices: expat copies what it is given
-        for begin in range(0, len(view), _FEED_BYTES):
-            parser.Parse(view[begin : begin + _FEED_BYTES], False)
-        parser.Parse(b"", True)
-    except Unusual:
+    if not parse_all(parser, data, source):
         return None
-    except expat.ExpatError as exc:
-        error = expat_parse_error(exc)
-        raise CorruptFileError(source, xml_error_reason(error)) from error
     return TcxScan(activities=scanner.activities, root_children=scanner.root_children)

@@ -34,7 +34,7 @@ from loadwatch.importers.gpx import read_gpx, read_gpx_records, speed_from_posit
 from loadwatch.importers.sports import normalize_sport
 from loadwatch.importers.xmlsafe import check_xml_safe
 
-from support import MANIFEST, CorpusFile, corpus_files
+from support import MANIFEST, CorpusFile, corpus_files, entity_bomb
 
 GPX_ROWS = corpus_files("gpx", "gpx.gz")
 
@@ -511,14 +511,7 @@ def test_routes_and_waypoints_are_not_activities(tmp_path: Path) -> None:
 
 # --- hostile and broken inputs ----------------------------------------------------
 
-BILLION_LAUGHS = (
-    '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
-    + "".join(
-        f' <!ENTITY lol{k} "{("&lol" + (str(k - 1) if k > 1 else "") + ";") * 10}">\n'
-        for k in range(1, 10)
-    )
-    + ']>\n<gpx version="1.1"><trk><name>&lol9;</name></trk></gpx>\n'
-)
+BILLION_LAUGHS = entity_bomb('<gpx version="1.1"><trk><name>&lol9;</name></trk></gpx>')
 EXTERNAL_ENTITY = (
     '<?xml version="1.0"?>\n<!DOCTYPE gpx [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n'
     f'<gpx version="1.1" xmlns="{GPX11}"><trk><name>&secret;</name></trk></gpx>\n'

@@ -29,7 +29,7 @@ from loadwatch.synthetic.plan import Intervals
 from loadwatch.synthetic.tcxwriter import DEVICE_NAMES, tcx_text
 from loadwatch.synthetic.track import simulate
 
-from support import CorpusFile, corpus_files
+from support import CorpusFile, corpus_files, entity_bomb
 
 TCX_ROWS = corpus_files("tcx")
 MALFORMED = "corriporai_runpandas/malformed.tcx"
@@ -352,14 +352,8 @@ def test_activity_without_any_time_is_not_an_activity(tmp_path: Path) -> None:
         read_tcx(data, "timeless.tcx")
 
 
-BILLION_LAUGHS = (
-    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + "".join(
-        f'<!ENTITY lol{k} "{("&lol" + (str(k - 1) if k > 1 else "") + ";") * 10}">'
-        for k in range(1, 10)
-    )
-    + f']>\n<TrainingCenterDatabase xmlns="{TCX_NS}"><Author>&lol9;</Author>'
-    "</TrainingCenterDatabase>"
+BILLION_LAUGHS = entity_bomb(
+    f'<TrainingCenterDatabase xmlns="{TCX_NS}"><Author>&lol9;</Author></TrainingCenterDatabase>'
 )
 
 

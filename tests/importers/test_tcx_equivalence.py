@@ -36,7 +36,7 @@ from loadwatch.synthetic.plan import Intervals
 from loadwatch.synthetic.tcxwriter import tcx_text
 from loadwatch.synthetic.track import simulate
 
-from support import CorpusFile, corpus_files
+from support import CorpusFile, corpus_files, entity_bomb
 
 #: Sums the two readers add in another order (see the module docstring).
 SUMMED_FIELDS = {"ascent_m", "descent_m", "distance_m", "speed_profile_m"}
@@ -183,14 +183,8 @@ def multisport(text: str) -> str:
     return text.replace(activity.group(0), activity.group(0) + empty + ride)
 
 
-BILLION_LAUGHS = (
-    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + "".join(
-        f'<!ENTITY lol{k} "{("&lol" + (str(k - 1) if k > 1 else "") + ";") * 10}">'
-        for k in range(1, 10)
-    )
-    + f']>\n<TrainingCenterDatabase xmlns="{TCX_NS}"><Author>&lol9;</Author>'
-    "</TrainingCenterDatabase>"
+BILLION_LAUGHS = entity_bomb(
+    f'<TrainingCenterDatabase xmlns="{TCX_NS}"><Author>&lol9;</Author></TrainingCenterDatabase>'
 )
 EXTERNAL_ENTITY = (
     '<?xml version="1.0"?>\n<!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
