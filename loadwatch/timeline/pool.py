@@ -239,27 +239,22 @@ def _submit(pool: ProcessPoolExecutor, worker: Worker, shared: Any, items: list[
 
 @dataclass
 class _Start:
-    """A pool started, and its first chunks sent, beside this process's own reading."""
+    """The first chunks sent to a new pool, beside this process's own reading."""
 
-    pool: ProcessPoolExecutor | None = None
     pending: dict[Future, Chunk] = field(default_factory=dict)
-    #: The chunks not sent: all of them where the pool could not start or broke.
+    #: The chunks not sent, where the pool broke while they were sent.
     unsent: list[Chunk] = field(default_factory=list)
-    failed: bool = False
 
 
-def _start(workers: int, worker: Worker, first: list[Chunk], start: _Start) -> None:
-    """Start the pool and send it ``first`` (a worker's start waits for the fork server)."""
-    try:
-        start.pool = _new_pool(workers, worker)
-    except (OSError, ImportError, NotImplementedError, ValueError):
-        start.unsent, start.failed = first, True  # no worker processes on this system
-        return
+def _send_first(
+    pool: ProcessPoolExecutor, worker: Worker, first: list[Chunk], start: _Start
+) -> None:
+    """Send ``first`` (the first send starts a worker, which waits for the fork server)."""
     for i, chunk in enumerate(first):
         try:
-            start.pending[_submit(start.pool, worker, chunk[0], chunk[1])] = chunk
+            start.pending[_submit(pool, worker, chunk[0], chunk[1])] = chunk
         except Exception:  # broken, or processes may not start here: see run_pool
-            start.unsent, start.failed = first[i:], True
+            start.unsent = first[i:]
             return
 
 
@@ -269,7 +264,7 @@ def _drive(
     """Run chunks in one pool; return the chunks lost if the pool broke or did not start.
 
     The first two chunks per worker always go to the workers. With ``here``,
-    the pool starts in a thread while this process reads the next chunks
+    they are sent from a thread while this process reads the next chunks
     itself (a worker's start waits for the fork server to load the decoders,
     ~0.5 s); then this process takes a chunk whenever no worker result is
     waiting, and the workers never wait for it: each has two chunks sent ahead.
@@ -277,25 +272,27 @@ def _drive(
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    start = _Start()
     first = list(itertools.islice(chunks, 2 * workers))
     if not first:
         return []  # nothing to do: no pool
-    starter = threading.Thread(target=_start, args=(workers, worker, first, start), daemon=True)
+    try:  # here, not in the thread: the fork server starts with Ctrl-C ignored
+        pool = _new_pool(workers, worker)
+    except (OSError, ImportError, NotImplementedError, ValueError):
+        return first  # no worker processes on this system: run_pool reads them itself
+    start = _Start()
+    sender = threading.Thread(target=_send_first, args=(pool, worker, first, start), daemon=True)
     try:
         if here is None:
-            _start(workers, worker, first, start)
+            _send_first(pool, worker, first, start)
         else:
-            starter.start()
-            while starter.is_alive():
+            sender.start()
+            while sender.is_alive():
                 chunk = next(chunks, None)
                 if chunk is None:
                     break
                 yield from _here(here, chunk)
-            starter.join()
-        if start.pool is None:  # no worker processes here: run_pool reads them itself
-            return start.unsent
-        if start.failed:
+            sender.join()
+        if start.unsent:
             return [*start.pending.values(), *start.unsent]
         pending = start.pending
         while True:
@@ -304,7 +301,7 @@ def _drive(
                 if chunk is None:
                     break
                 try:
-                    pending[_submit(start.pool, worker, chunk[0], chunk[1])] = chunk
+                    pending[_submit(pool, worker, chunk[0], chunk[1])] = chunk
                 except Exception:  # broken, or processes may not start here: see run_pool
                     return [*pending.values(), chunk]
             if not pending:
@@ -332,10 +329,9 @@ def _drive(
             if lost:
                 return lost + list(pending.values())
     finally:  # also on Ctrl-C: the chunks running finish, the others are cancelled
-        if starter.is_alive():
-            starter.join()
-        if start.pool is not None:
-            start.pool.shutdown(wait=True, cancel_futures=True)
+        if sender.is_alive():
+            sender.join()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _here(here: Here, chunk: Chunk) -> Iterator[tuple[Any, Any]]:
