@@ -483,17 +483,33 @@ def sixty_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def cut_short_runs(sixty_runs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20 FIT files cut short: each takes the reference path (costed x100), so an import
+    without --jobs uses every core, this process reading beside the workers."""
+    folder = tmp_path_factory.mktemp("cut") / "cut-short-runner"
+    folder.mkdir()
+    for path in sorted(sixty_runs.glob("*.fit"))[:20]:
+        data = path.read_bytes()
+        (folder / path.name).write_bytes(data[: len(data) * 3 // 4])
+    return folder
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc (Linux)")
-def test_ctrl_c_during_a_cold_import_is_quiet(sixty_runs: Path, tmp_path: Path) -> None:
-    """SIGINT to the whole process group (as a terminal sends it) while workers decode."""
+@pytest.mark.parametrize("jobs", [["--jobs", "2"], []], ids=["jobs=2", "every core"])
+def test_ctrl_c_during_a_cold_import_is_quiet(
+    jobs: list[str], sixty_runs: Path, cut_short_runs: Path, tmp_path: Path
+) -> None:
+    """SIGINT to the whole process group (as a terminal sends it) while workers decode
+    (``--jobs 2``) or start while this process reads too (every core)."""
+    folder = sixty_runs if jobs else cut_short_runs
     interrupted = 0
     for delay_s in (0.3, 0.1, 0.0):
         process = _loadwatch(
             "weeks",
             "--no-cache",
-            "--jobs",
-            "2",
-            str(sixty_runs),
+            *jobs,
+            str(folder),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
