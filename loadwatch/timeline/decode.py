@@ -26,7 +26,7 @@ from loadwatch.timeline.cache import FileOutcome, file_digest, format_trace
 from loadwatch.timeline.decode_cost import data_cost, file_cost
 from loadwatch.timeline.pool import CHUNK_MAX_BYTES, Chunk, chunk_cost, pool_plan, run_pool
 from loadwatch.timeline.problems import FileProblem, internal_problem, problem_of
-from loadwatch.timeline.rows import _lap_rows, activity_row
+from loadwatch.timeline.rows import activity_row, lap_rows
 from loadwatch.timeline.settings import AthleteSettings
 
 __all__ = ["decode_files"]
@@ -68,7 +68,7 @@ def _decode_item(item: _Item, athlete: str, settings: AthleteSettings) -> FileOu
     for act in activities:
         row = activity_row(act, file, athlete, settings)
         part.rows.append(row)
-        part.laps.append(_lap_rows(act, athlete, row["activity_id"]))
+        part.laps.append(lap_rows(act, athlete, row["activity_id"]))
         part.profiles.append(act.speed_profile_m)
         part.problems += [("warnings", FileProblem(source, "partial", n)) for n in act.notes]
         # What the row's own checks found (implausible distance, speed or times).

@@ -143,7 +143,8 @@ def activity_row(act: Activity, file: FileData, athlete: str, settings: AthleteS
     return row
 
 
-def _lap_rows(act: Activity, athlete: str, activity_id: str) -> list[dict[str, Any]]:
+def lap_rows(act: Activity, athlete: str, activity_id: str) -> list[dict[str, Any]]:
+    """The activity's laps as rows of :data:`LAP_COLUMNS`."""
     return [
         {
             "athlete": athlete,
