@@ -12,16 +12,16 @@ file this module
    (metadata, names, creator, segment count: read by the same
    :class:`~loadwatch.importers.gpx_stream.PointScanner`) and off inside them,
    so expat checks the file for well-formedness at C speed: every byte, but
-   for the points of a chunk shown alike to its first point (below), where it
-   checks that first point and the rest is shown well-formed by it
-   (:func:`_plain_text`);
-2. reads each segment's points a megabyte at a time. Where every point of the
-   chunk has the same tags as the first (as apps write them), the ``<`` and
-   ``>`` of the chunk, found by NumPy, cut it into a grid of tags, a row a
-   point (:func:`_uniform_points`): one expression built from the first
-   point's tags, found once per point, holds every point to them, and each
-   column of texts (position, ``<ele>``, ``<time>``, a sensor) is gathered
-   into one bytes array. Otherwise one regular expression gives each point's
+   for the points of a chunk read as a grid of plain text (below), where it
+   checks the first point of each shape and the rest is shown well-formed by
+   it;
+2. reads each segment's points a megabyte at a time. Where the points come
+   in a few shapes, each shape's points holding exactly its first point's
+   tags (as apps write them: a watch one shape, a phone a few interleaved),
+   the ``<`` and ``>`` of the chunk, found by NumPy, cut it into a grid of
+   tags per shape, a row a point (:mod:`~loadwatch.importers.gpx_grid`), and
+   each column of texts (position, ``<ele>``, ``<time>``, a sensor) is
+   gathered into one bytes array. Otherwise one regular expression gives each point's
    position, ``<ele>``, ``<time>`` and the rest of its text, a second the
    sensor elements of :data:`~loadwatch.importers.gpx_points.SENSOR_ELEMENTS`
    anywhere in that rest. Either way numbers are read as ``float()`` reads
@@ -45,24 +45,28 @@ Memory stays bounded: no per-point Python object outlives its megabyte chunk;
 the points end in ``array`` buffers of 8 bytes a value.
 
 Cost on the benchmark's app shapes (``benchmarks/gpx_shapes.py``): about 2.5 µs
-a point for the grid, of which the numbers (``float()``-exact columns) and the
-expression that holds every point to the first one's tags are the largest
-parts; expat's pass over a whole chunk (~2 µs a point for ~370 bytes) is left
-only where the points differ.
+a point for the grid, of which the numbers (``float()``-exact columns) and
+holding every point to its shape's tags are the largest parts; expat's pass
+over a whole chunk (~2 µs a point for ~370 bytes) is left only where the grid
+does not read the chunk.
 """
 
 from __future__ import annotations
 
-import functools
 import gc
 import re
 from array import array
-from dataclasses import dataclass
 from xml.parsers import expat
 
 import numpy as np
 
 from loadwatch.importers.gpx_columns import floats, plain_utc_times, without_tag
+from loadwatch.importers.gpx_grid import (
+    SENSOR_NAMES,
+    GridPoints,
+    points_by_shape,
+    sensor_expression,
+)
 from loadwatch.importers.gpx_points import SENSOR_COLUMNS, SENSOR_ELEMENTS
 from loadwatch.importers.gpx_stream import (
     GpxScan,
@@ -85,8 +89,6 @@ _POINT = re.compile(
     rb"\s*(?:(<ele>[^<]*)</ele\s*>\s*)?(?:(<time>[^<]*)</time\s*>\s*)?"
     rb"(?:(<ele>[^<]*)</ele\s*>\s*)?([^<]*(?:<(?!/trkpt)[^<]*)*)</trkpt\s*>"
 )
-#: Sensor element names as bytes (lower case) → record column and rank.
-_SENSOR_NAMES = {name.encode(): found for name, found in SENSOR_ELEMENTS.items()}
 _SEGMENT_START = re.compile(rb"<trkseg\s*>")
 _SEGMENT_END = re.compile(rb"</trkseg\s*>")
 #: In the rest of a point: a comment, CDATA, processing instruction or reference, an
@@ -250,8 +252,9 @@ class _BulkPoints:
         """Read the points between ``begin`` and ``end``, a megabyte at a time.
 
         Each chunk then goes to expat (its element callbacks off): the whole
-        chunk, or only its first point where :func:`_uniform_points` has shown
-        that the others are that point's tags around plain texts.
+        chunk, or only the first point of each shape where
+        :func:`~loadwatch.importers.gpx_grid.points_by_shape` has shown that
+        the others are their shape's tags around plain texts.
         """
         position = begin
         while position < end:
@@ -260,21 +263,21 @@ class _BulkPoints:
                 found = data.find(b"</trkpt", position + _CHUNK_BYTES, end)
                 if found != -1:
                     cut = data.find(b">", found, end) + 1
-            checked = self._read_chunk(data, position, cut, segment)
-            _feed(parser, data, position, checked)
+            for first, last in self._read_chunk(data, position, cut, segment):
+                _feed(parser, data, first, last)
             position = cut
 
-    def _read_chunk(self, data: bytes, begin: int, end: int, segment: int) -> int:
-        """Read one chunk's points; the offset up to which expat must check the chunk."""
-        uniform = _uniform_points(data, begin, end)
-        if uniform is not None:
-            self._store(uniform, segment)
-            return uniform.expat_until
+    def _read_chunk(self, data: bytes, begin: int, end: int, segment: int) -> list[tuple[int, int]]:
+        """Read one chunk's points; the byte ranges of it that expat must check."""
+        grid = points_by_shape(data, begin, end)
+        if grid is not None:
+            self._store(grid, segment)
+            return grid.expat_ranges
         found = _POINT.findall(data, begin, end)
         if not found:
             if data.find(b"trkpt", begin, end) != -1:
                 raise _Irregular("a track point the expression does not read")
-            return end
+            return [(begin, end)]
         n_before = len(self.lat)
         lat_first, lon_first, lon_second, lat_second, ele_first, times, ele_second, rests = zip(
             *found, strict=True
@@ -305,7 +308,7 @@ class _BulkPoints:
         self.elevation.frombytes(elevation.tobytes())
         self.segment.extend(array("q", [segment]) * len(found))
         self._add_times(without_tag(np.array(times), _TIME_TAG), len(found))
-        return end
+        return [(begin, end)]
 
     def _add_times(self, texts: np.ndarray | None, n: int) -> None:
         """Append ``n`` points' times from their ``<time>`` texts (``None``: no times)."""
@@ -323,8 +326,8 @@ class _BulkPoints:
                 self.local_offset_s = offset
         self.time_parts.append(parsed)
 
-    def _store(self, points: _Uniform, segment: int) -> None:
-        """Append the points of one chunk read by :func:`_uniform_points`."""
+    def _store(self, points: GridPoints, segment: int) -> None:
+        """Append the points of one chunk read by :func:`.gpx_grid.points_by_shape`."""
         n = points.lat.size
         n_before = len(self.lat)
         self.lat.frombytes(points.lat.tobytes())
@@ -338,7 +341,7 @@ class _BulkPoints:
         """Heart rate, cadence, temperature from each point's text after ``<ele>``/``<time>``.
 
         The rests are joined with NUL (which XML text cannot hold) and read by one
-        expression (:func:`_sensor_expression`) that returns each NUL and each
+        expression (:func:`.gpx_grid.sensor_expression`) that returns each NUL and each
         sensor element in order, so a sensor belongs to the point after the last
         NUL before it.
 
@@ -353,8 +356,8 @@ class _BulkPoints:
         n_tags = joined.count(b"<")
         # Lower case, as the scanner compares names (float() reads "NaN", "1E3" alike).
         lowered = joined.lower() if n_tags else b""
-        present = tuple(name for name in _SENSOR_NAMES if name in lowered)
-        tokens = _sensor_expression(present).findall(lowered) if present else []
+        present = tuple(name for name in SENSOR_NAMES if name in lowered)
+        tokens = sensor_expression(present).findall(lowered) if present else []
         n = len(rests)
         same = _same_sensors_everywhere(tokens, n)
         values: dict[str, np.ndarray] | dict[str, list[float]]
@@ -387,179 +390,8 @@ class _BulkPoints:
         return scan_of(self, scanner)
 
 
-#: A regular track point's start tag: ``lat`` then ``lon`` (or ``lon`` then ``lat``).
-_LAT_LON = re.compile(rb'<trkpt\s+lat\s*=\s*"[^"<]*"\s+lon\s*=\s*"[^"<]*"\s*>')
-_LON_LAT = re.compile(rb'<trkpt\s+lon\s*=\s*"[^"<]*"\s+lat\s*=\s*"[^"<]*"\s*>')
-_END_TAGS = {name: re.compile(rb"/" + name + rb"\s*") for name in (b"ele", b"time", b"trkpt")}
-
-
-@dataclass
-class _Uniform:
-    """One chunk's points read by :func:`_uniform_points` (``times``: texts, or None)."""
-
-    lat: np.ndarray
-    lon: np.ndarray
-    elevation: np.ndarray
-    times: np.ndarray | None
-    sensors: dict[str, np.ndarray]
-    #: Expat checks the chunk up to here: the end of its first point where the others
-    #: are shown to be well-formed by it, else the end of the chunk.
-    expat_until: int
-
-
-def _uniform_points(data: bytes, begin: int, end: int) -> _Uniform | None:
-    """The points of a chunk whose every point has the same tags, read with NumPy.
-
-    Apps write every point alike: the same child elements, in the same order,
-    with the same names. Then the ``<`` and ``>`` of the chunk, found at once,
-    cut it into a grid (a row a point, a column a tag); the tags of the first
-    point say which column's text is the elevation, the time or a sensor, as the
-    expressions of :meth:`_BulkPoints._read_chunk` read them (``<ele>`` and
-    ``<time>`` first, sensors by :func:`_sensor_expression`), and each column's
-    texts are gathered into one bytes array. ``None`` (the expressions decide)
-    when the points differ in any tag, a tag or text holds ``>``, ``&``, a
-    comment, CDATA or a processing instruction, a column's numbers are not all
-    readable, or two sensor elements give one column.
-    """
-    if data.find(b"&", begin, end) != -1:
-        return None
-    buf = np.frombuffer(data, dtype=np.uint8, count=end - begin, offset=begin)
-    opens = np.flatnonzero(buf == ord("<"))
-    closes = np.flatnonzero(buf == ord(">"))
-    if opens.size == 0 or opens.size != closes.size:
-        return None
-    if not ((opens < closes).all() and (closes[:-1] < opens[1:]).all()):
-        return None  # a ">" outside a tag, or in an attribute value
-    first_end = data.find(b"</trkpt", begin, end)
-    if first_end == -1:
-        return None
-    stride = int(np.searchsorted(opens, first_end - begin)) + 1
-    if stride < 2 or opens.size % stride:
-        return None
-    n = opens.size // stride
-    starts, ends = opens.reshape(n, stride), closes.reshape(n, stride)  # "<" and ">" of each tag
-    tags = [bytes(buf[starts[0, j] + 1 : ends[0, j]]) for j in range(stride)]
-    layout = _layout(tags)
-    if layout is None:
-        return None
-    ele, time, sensors = layout
-    # Every point must be the first one's tags, in order, with any text between them:
-    # one expression made of those tags, found n times, holds each point to them.
-    start_tag = _LAT_LON if _LAT_LON.fullmatch(b"<" + tags[0] + b">") else _LON_LAT
-    if start_tag.fullmatch(b"<" + tags[0] + b">") is None:
-        return None
-    lat_first = start_tag is _LAT_LON
-    # The empty group makes findall return b"" (one shared object) for each point.
-    point = re.compile(
-        start_tag.pattern
-        + b"[^<]*"
-        + b"[^<]*".join(re.escape(b"<" + tag + b">") for tag in tags[1:])
-        + b"()"
-    )
-    if len(point.findall(data, begin, end)) != n:
-        return None
-    # Each start tag holds exactly four quotes, around its two values.
-    quotes = np.flatnonzero(buf == ord('"'))
-    at = quotes[np.searchsorted(quotes, starts[:, 0])[:, None] + np.arange(4)]
-    first, second = _texts(buf, at[:, 0] + 1, at[:, 1]), _texts(buf, at[:, 2] + 1, at[:, 3])
-    try:
-        lat = floats(first if lat_first else second)
-        lon = floats(second if lat_first else first)
-        elevation = np.full(n, np.nan)
-        if ele is not None:
-            texts = _texts(buf, ends[:, ele] + 1, starts[:, ele + 1])
-            known = texts.view(np.uint8).reshape(n, -1)[:, 0] != 0
-            if known.any():
-                elevation[known] = floats(texts[known])
-        columns: dict[str, np.ndarray] = {}
-        for column, j in sensors.items():
-            values = floats(_texts(buf, ends[:, j] + 1, starts[:, j + 1]))
-            if column == "heart_rate_bpm":
-                values[values <= 0] = np.nan  # 0 is "no strap"
-            columns[column] = values
-    except ValueError:
-        return None  # the expressions and float() decide, one by one
-    times = None if time is None else _texts(buf, ends[:, time] + 1, starts[:, time + 1])
-    until = begin + int(ends[0, -1]) + 1 if _plain_text(data, buf, begin, end) else end
-    return _Uniform(lat, lon, elevation, times, columns, until)
-
-
-def _plain_text(data: bytes, buf: np.ndarray, begin: int, end: int) -> bool:
-    """Whether every byte of the chunk is a character XML allows as it is: ASCII, no controls.
-
-    With that, and no ``&`` and every ``<`` in the first point's tags (as
-    :func:`_uniform_points` has shown), each point is well-formed exactly when
-    the first one is: its tags are the first point's, its texts and ``lat``/
-    ``lon`` values hold no markup, no reference and no byte expat would refuse
-    (a control character, or UTF-8 that is not valid: non-ASCII bytes are left
-    to expat). So expat checks the first point in its place, and skipping the
-    others (whole elements) leaves it the same document to accept or refuse.
-    """
-    if int(buf.max()) >= 0x80:
-        return False
-    controls = np.count_nonzero(buf < 0x20)
-    return bool(controls == sum(np.count_nonzero(buf == c) for c in b"\t\n\r"))
-
-
-def _layout(tags: list[bytes]) -> tuple[int | None, int | None, dict[str, int]] | None:
-    """The columns of the elevation, the time and each sensor's text, from one point's tags.
-
-    Read as the expressions read a point: ``<ele>`` and ``<time>`` (bare, no
-    attributes) first, in either order, then sensor elements
-    (:func:`_sensor_expression`) anywhere. ``None`` for what they would not read.
-    """
-    if not _END_TAGS[b"trkpt"].fullmatch(tags[-1]):
-        return None
-    found: dict[bytes, int] = {}
-    j = 1
-    for name in (b"ele", b"time", b"ele"):
-        if j + 2 >= len(tags):
-            break
-        if name not in found and tags[j] == name and _END_TAGS[name].fullmatch(tags[j + 1]):
-            found[name] = j
-            j += 2
-    sensor_names = _sensor_expression(tuple(_SENSOR_NAMES))
-    sensors: dict[str, int] = {}
-    for k in range(j, len(tags) - 1):
-        tag = tags[k]
-        if tag[:1] in (b"!", b"?") or tag.startswith((b"ele", b"time")):
-            return None
-        if b"trkpt" in tag or b"trkseg" in tag:
-            return None
-        named = sensor_names.fullmatch(b"<" + tag.lower() + b">")
-        if named is not None:
-            column, _ = _SENSOR_NAMES[named.group(1)]
-            if column in sensors:
-                return None  # two elements for one column: ranks decide, point by point
-            sensors[column] = k
-    return found.get(b"ele"), found.get(b"time"), sensors
-
-
-def _texts(buf: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """The bytes from ``starts[i]`` to ``stops[i]`` of each row, as one ``S`` array."""
-    lengths = stops - starts
-    width = max(int(lengths.max()), 1)
-    offsets = np.arange(width)
-    index = np.minimum(starts[:, None] + offsets, buf.size - 1)
-    grid = buf[index]
-    grid[offsets >= lengths[:, None]] = 0
-    return grid.view(f"S{width}").ravel()
-
-
-@functools.cache
-def _sensor_expression(names: tuple[bytes, ...]) -> re.Pattern[bytes]:
-    """A NUL (between two points' texts: no name), or an element named one of ``names``
-    (any prefix; not self-closing) and its text up to its first child, as
-    ElementTree's ``.text``. Only the names a chunk holds are tried: each name more
-    costs time at every tag.
-    """
-    return re.compile(
-        rb"\0|<(?:[^\s/<>:!?]+:)?(" + b"|".join(names) + rb")(?=[\s/>])[^>]*(?<!/)>([^<]*)"
-    )
-
-
 def _sensor_values(tokens: list[tuple[bytes, bytes]], n: int) -> dict[str, list[float]]:
-    """Each point's sensor values from the tokens of :func:`_sensor_expression`, one by one."""
+    """Each point's sensor values from :func:`.gpx_grid.sensor_expression`'s tokens, one by one."""
     values: dict[str, list[float]] = {}
     ranks: dict[str, list[int]] = {}
     i = -1
@@ -567,7 +399,7 @@ def _sensor_values(tokens: list[tuple[bytes, bytes]], n: int) -> dict[str, list[
         if not name:  # the NUL before the next point's text
             i += 1
             continue
-        column, rank = _SENSOR_NAMES[name]
+        column, rank = SENSOR_NAMES[name]
         column_ranks = ranks.get(column)
         if column_ranks is None:
             column_ranks = ranks[column] = [len(SENSOR_ELEMENTS)] * n
@@ -608,7 +440,7 @@ def _same_sensors_everywhere(
         found = set(names[j::stride])
         if len(found) != 1:
             return None
-        column, _ = _SENSOR_NAMES[found.pop()]
+        column, _ = SENSOR_NAMES[found.pop()]
         if column in columns:
             return None
         try:

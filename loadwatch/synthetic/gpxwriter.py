@@ -25,7 +25,10 @@ the corpus's real files are:
 ``runkeeper``
     Runkeeper: one line per point, no extensions, no heart rate.
 ``phone``
-    A phone app's export: no elevation, times with microseconds, heart rate only.
+    A phone app's export (the corpus's ``corriporai_runpandas/session`` files):
+    times with microseconds, and points of four shapes interleaved: an
+    elevation (full precision) on about one fix in six, a heart rate on about
+    one in three, each independently, so the points of a file are not alike.
 
 The file is produced in pieces (:func:`gpx_pieces`), so a track of a million
 points is written in bounded memory.
@@ -87,6 +90,8 @@ class _Flavour:
     fraction: str  # after the seconds: "", ".000", ".%f"
     strava_type: bool
     osmand: bool = False
+    #: Elevation and sensors on some points only (a phone's fixes and strap samples).
+    sometimes: bool = False
 
 
 _TPX = f' xmlns:gpxtpx="{GPXTPX_NS}"'
@@ -162,9 +167,10 @@ FLAVOURS: dict[str, _Flavour] = {
         "gpxtpx",
         ("hr",),
         "full",
-        None,
+        "full",
         ".%f",
         False,
+        sometimes=True,
     ),
 }
 
@@ -242,6 +248,15 @@ def _numbers(values: np.ndarray, how: str) -> list[str]:
     return [how % v for v in values.astype(float).tolist()]
 
 
+def _present(index: int) -> tuple[bool, bool]:
+    """Whether point ``index`` of a phone's track has an elevation, and a heart rate.
+
+    About one point in six and one in three, in a fixed scattered pattern (the
+    four shapes of the corpus's phone files, interleaved point by point).
+    """
+    return (index * 7) % 19 < 3, (index * 5) % 17 < 6
+
+
 def _points(track: Track, start: datetime, style: _Flavour, begin: int, end: int) -> Iterator[str]:
     """Each sample ``begin..end-1`` as a ``<trkpt>`` element."""
     assert track.lat is not None and track.lon is not None and track.altitude_m is not None
@@ -267,7 +282,8 @@ def _points(track: Track, start: datetime, style: _Flavour, begin: int, end: int
     for k in range(end - begin):
         moment = start + timedelta(seconds=seconds[k])
         parts = [f'{i3}<trkpt lat="{lat[k]}" lon="{lon[k]}">']
-        if ele is not None:
+        with_ele, with_sensors = _present(begin + k) if style.sometimes else (True, True)
+        if ele is not None and with_ele:
             parts.append(f"{i4}<ele>{ele[k]}</ele>")
         parts.append(f"{i4}<time>{_time(moment, style.fraction)}</time>")
         if speed is not None:
@@ -275,7 +291,7 @@ def _points(track: Track, start: datetime, style: _Flavour, begin: int, end: int
             parts.append(
                 f"{i4}<extensions>{n}{i5}<osmand:speed>{speed[k]}</osmand:speed>{n}{i4}</extensions>"
             )
-        if sensors:
+        if sensors and with_sensors:
             p = style.prefix
             parts.append(f"{i4}<extensions>{n}{i5}<{p}:TrackPointExtension>")
             parts.extend(f"{i6}<{p}:{name}>{values[k]}</{p}:{name}>" for name, values in sensors)

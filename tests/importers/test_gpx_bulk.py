@@ -34,6 +34,7 @@ from loadwatch.errors import ActivityFileError
 from loadwatch.importers.gpx import read_gpx
 from loadwatch.importers.gpx_bulk import scan_gpx_bulk
 from loadwatch.importers.gpx_columns import decimals
+from loadwatch.importers.gpx_grid import points_by_shape
 from loadwatch.importers.gpx_points import SENSOR_ELEMENTS, utc_time
 from loadwatch.importers.gpx_stream import (
     EARTH_RADIUS_M,
@@ -277,7 +278,7 @@ LATER_POINT_BYTES = {
 
 
 @pytest.mark.parametrize("name", list(LATER_POINT_BYTES))
-@pytest.mark.parametrize("flavour", ["device", "runkeeper"])
+@pytest.mark.parametrize("flavour", ["device", "runkeeper", "phone"])
 def test_what_expat_would_refuse_in_any_point_is_refused(name: str, flavour: str) -> None:
     text = flavour_file(flavour)
     point = text.index(b"<trkpt")
@@ -327,6 +328,46 @@ def test_a_long_recording_is_read_in_megabyte_chunks_as_one_segment() -> None:
     assert bulk is not None
     assert set(bulk.segment.tolist()) == {0}
     assert_gpxpy_points(bulk, data)
+
+
+def test_a_phone_file_is_read_as_a_grid_shape_by_shape() -> None:
+    """The phone flavour's four point shapes, interleaved, are each read as a grid."""
+    data = flavour_file("phone")
+    begin = data.index(b"<trkpt")
+    end = data.rindex(b"</trkpt>") + len(b"</trkpt>")
+    grid = points_by_shape(data, begin, end)
+    assert grid is not None
+    shapes = {
+        tuple(re.findall(rb"<(/?[\w:]+)", point))
+        for point in re.findall(rb"<trkpt[\s\S]*?</trkpt>", data)
+    }
+    assert len(shapes) == 4
+    assert len(grid.expat_ranges) == len(shapes)  # expat reads each shape's first point
+    scanned = scanner_reading(data)
+    assert isinstance(scanned, GpxScan)
+    np.testing.assert_array_equal(grid.lat, scanned.lat)
+    np.testing.assert_array_equal(grid.elevation, scanned.elevation)
+    np.testing.assert_array_equal(grid.sensors["heart_rate_bpm"], scanned.sensors["heart_rate_bpm"])
+
+
+def test_a_tag_of_the_same_length_but_another_name_is_not_taken_for_its_shape() -> None:
+    """Shapes are found by their tags' lengths, then held to their first point byte by byte."""
+    text = flavour_file("phone").decode()
+    hr = [m.start() for m in re.finditer("<gpxtpx:hr>", text)]
+    at = hr[len(hr) // 2]
+    close = text.index("</gpxtpx:hr>", at)
+    edited = (
+        text[:at] + "<gpxtpx:hq>" + text[at + 11 : close] + "</gpxtpx:hq>" + text[close + 12 :]
+    ).encode()
+    bulk = check_file(edited)  # equal to the scanner: the point has no heart rate
+    assert bulk is not None
+    assert (
+        np.isnan(bulk.sensors["heart_rate_bpm"]).sum()
+        == np.isnan(
+            check_file(flavour_file("phone")).sensors["heart_rate_bpm"]  # type: ignore[union-attr]
+        ).sum()
+        + 1
+    )
 
 
 @pytest.mark.parametrize("between", ["</trkseg><trkseg>", "</trkseg></trk><trk><trkseg>"])

@@ -48,6 +48,7 @@ NOT_WHEN_WARM = (
     "loadwatch.shoes",
     "loadwatch.importers.gpx",
     "loadwatch.importers.gpx_columns",
+    "loadwatch.importers.gpx_grid",
     "pyarrow.dataset",
     "loadwatch.timeline.decode",
     "loadwatch.timeline.decode_cost",
