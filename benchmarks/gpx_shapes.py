@@ -5,8 +5,10 @@ Writes a history of ``--files`` one-second runs with the package's GPX writer
 folder looks like the corpus's GPX: gpxpy-style device files, Garmin Connect
 exports (``ns3`` extension prefix, full-precision numbers, ``.000Z``), Strava
 exports (``StravaGPX``, sport numbers), OsmAnd (``<hdop>``, ``osmand:speed``, no
-sensors), Runkeeper (one line a point, no extensions) and phone exports (no
-elevation, microsecond times). Tracks come from ``fitgen.fast_track``.
+sensors), Runkeeper (one line a point, no extensions) and phone exports
+(microsecond times; an elevation on some fixes and a heart rate on some, four
+point shapes interleaved as in the corpus's phone files). Tracks come from
+``fitgen.fast_track``.
 
 Timed, each side ``--repeat`` times, medians reported (the machine is shared):
 
