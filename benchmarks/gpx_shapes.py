@@ -41,6 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fitgen import fast_track
+from peak import own_peak_mb
 
 from loadwatch.synthetic import PlannedRun
 from loadwatch.synthetic.gpxwriter import FLAVOURS, write_gpx
@@ -127,7 +128,7 @@ def _child(kind: str, target: str) -> None:
     else:
         activities = len(read_activity_file(Path(target)))
     seconds = time.perf_counter() - began
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    own = own_peak_mb()
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "activities": activities, "peak_mb": max(own, workers)}))
 

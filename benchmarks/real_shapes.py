@@ -55,6 +55,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fitgen import fast_track
+from peak import own_peak_mb
 
 from loadwatch.synthetic import PlannedRun
 from loadwatch.synthetic.fit_encoder import (
@@ -221,7 +222,7 @@ def _child(folder: str, jobs: int) -> None:
     began = time.perf_counter()
     result = import_activities(Path(folder), cache=False, jobs=jobs or None)
     seconds = time.perf_counter() - began
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    own = own_peak_mb()
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         json.dumps(

@@ -334,11 +334,21 @@ with open(sys.argv[1], "w") as fh:
 _IMPORT_BIG = """
 import json, resource, sys, time
 from loadwatch.importers.read import read_activity_file
+
+def peak_mb():
+    # This process's own peak (VmHWM: reset by exec). ru_maxrss also counts the peak of
+    # the process it was forked from (Linux keeps it across exec): a big pytest worker.
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 began = time.perf_counter()
 (activity,) = read_activity_file(sys.argv[1])
 print(json.dumps({
     "seconds": time.perf_counter() - began,
-    "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "max_rss_mb": peak_mb(),
     "n_records": activity.n_records,
     "distance_m": activity.distance_m,
     "elapsed_s": activity.elapsed_s,
