@@ -17,13 +17,24 @@ from support import CORPUS_DIR
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-@pytest.fixture(scope="session")
-def corpus_dir() -> Path:
+def _require_corpus() -> Path:
+    """The corpus folder; where it is missing, skip the test (fail it in CI)."""
     if not CORPUS_DIR.exists():
         if os.environ.get("CI"):
             pytest.fail(f"corpus missing in CI: {CORPUS_DIR}")
         pytest.skip(f"corpus not found at {CORPUS_DIR} (set LOADWATCH_CORPUS)")
     return CORPUS_DIR
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``corpus`` need the corpus, as those asking for :func:`corpus_dir` do."""
+    if item.get_closest_marker("corpus") is not None:
+        _require_corpus()
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return _require_corpus()
 
 
 @pytest.fixture(scope="session", autouse=True)

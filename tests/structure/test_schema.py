@@ -144,6 +144,7 @@ def test_json_and_csv_fields_equal_the_schema(command: str, table: Table) -> Non
     assert tuple(header) == table.json_fields()
 
 
+@pytest.mark.corpus
 def test_merged_from_is_a_list_in_the_timeline_an_array_in_json_and_joined_in_csv(
     tmp_path: Path,
 ) -> None:
