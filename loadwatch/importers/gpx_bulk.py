@@ -223,8 +223,8 @@ def _feed(parser: expat.XMLParserType, data: bytes, begin: int, end: int) -> Non
 
     The expressions read GPX names without a prefix. A declaration can only be
     in a tag, and every tag of the file is in the bytes expat is given or a
-    copy of one of them (:func:`_plain_text`), so looking where expat reads
-    finds any.
+    copy of one of them (:mod:`.gpx_grid`: the first point of each shape), so
+    looking where expat reads finds any.
     """
     if _search(_GPX_PREFIX, b"xmlns:", data, begin, end) is not None:
         raise _Irregular("a name other than the default one bound to the GPX namespace")

@@ -68,8 +68,22 @@ class _Shape:
     points: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
+    #: The first point's tags, without ``<`` and ``>``.
+    tags: list[bytes]
     #: Every point already shown to hold the first one's tags.
     checked: bool = False
+
+    @classmethod
+    def of(
+        cls, buf: np.ndarray, points: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    ) -> _Shape:
+        tags = [bytes(buf[starts[0, j] + 1 : ends[0, j]]) for j in range(starts.shape[1])]
+        return cls(points, starts, ends, tags)
+
+    def start_tag(self) -> re.Pattern[bytes] | None:
+        """The expression the first point's start tag is written as (``lat`` or ``lon`` first)."""
+        tag = b"<" + self.tags[0] + b">"
+        return next((e for e in (_LAT_LON, _LON_LAT) if e.fullmatch(tag)), None)
 
 
 def points_by_shape(data: bytes, begin: int, end: int) -> GridPoints | None:
@@ -138,8 +152,9 @@ def _shapes(
     stride = int(np.searchsorted(opens, first_end - begin)) + 1
     if first_end != -1 and opens.size % stride == 0:  # as many tags a point as the first?
         n = opens.size // stride
-        alike = _Shape(np.arange(n), opens.reshape(n, stride), closes.reshape(n, stride), True)
-        if _all_alike(data, begin, end, buf, alike):
+        alike = _Shape.of(buf, np.arange(n), opens.reshape(n, stride), closes.reshape(n, stride))
+        if _all_alike(data, begin, end, alike):
+            alike.checked = True
             return [alike]
     after = buf[np.minimum(opens[:, None] + np.arange(1, 7), buf.size - 1)]
     starts_point = (after[:, :5] == _TRKPT).all(axis=1) & np.isin(after[:, 5], _SPACES)
@@ -159,25 +174,23 @@ def _shapes(
         _, which = np.unique(keys, return_inverse=True)
         for key in np.unique(which).tolist():
             alike = which.ravel() == key
-            shapes.append(_Shape(members[alike], opens[index[alike]], closes[index[alike]]))
+            shapes.append(_Shape.of(buf, members[alike], opens[index[alike]], closes[index[alike]]))
     return shapes
 
 
-def _all_alike(data: bytes, begin: int, end: int, buf: np.ndarray, shape: _Shape) -> bool:
+def _all_alike(data: bytes, begin: int, end: int, shape: _Shape) -> bool:
     """Whether each row is a point with the first one's tags (one expression a point)."""
-    starts, ends = shape.starts, shape.ends
-    tags = [bytes(buf[starts[0, j] + 1 : ends[0, j]]) for j in range(starts.shape[1])]
-    start_tag = _LAT_LON if _LAT_LON.fullmatch(b"<" + tags[0] + b">") else _LON_LAT
-    if start_tag.fullmatch(b"<" + tags[0] + b">") is None:
+    start_tag = shape.start_tag()
+    if start_tag is None:
         return False
     # The empty group makes findall return b"" (one shared object) for each point.
     point = re.compile(
         start_tag.pattern
         + b"[^<]*"
-        + b"[^<]*".join(re.escape(b"<" + tag + b">") for tag in tags[1:])
+        + b"[^<]*".join(re.escape(b"<" + tag + b">") for tag in shape.tags[1:])
         + b"()"
     )
-    return len(point.findall(data, begin, end)) == starts.shape[0]
+    return len(point.findall(data, begin, end)) == shape.starts.shape[0]
 
 
 @dataclass
@@ -193,14 +206,11 @@ def _read_shape(buf: np.ndarray, shape: _Shape, quotes: np.ndarray) -> _ShapeRea
     """The values of one shape's points, or None where they are not its first point's tags."""
     starts, ends = shape.starts, shape.ends
     n, width = starts.shape
-    tags = [bytes(buf[starts[0, j] + 1 : ends[0, j]]) for j in range(width)]
-    layout = _layout(tags)
-    if layout is None:
+    layout = _layout(shape.tags)
+    start_tag = shape.start_tag()
+    if layout is None or start_tag is None:
         return None
     ele, time, sensors = layout
-    start_tag = _LAT_LON if _LAT_LON.fullmatch(b"<" + tags[0] + b">") else _LON_LAT
-    if start_tag.fullmatch(b"<" + tags[0] + b">") is None:
-        return None
     # Each start tag holds exactly four quotes, around its two values.
     first_quote = np.searchsorted(quotes, starts[:, 0])
     if (np.searchsorted(quotes, ends[:, 0]) - first_quote != 4).any():
