@@ -228,13 +228,6 @@ def cumulative_track_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     )
     cumulative[fixes] = np.cumsum(steps)
     return cumulative
-    backwards_lat, backwards_lon = lat[fixes][::-1], lon[fixes][::-1]
-    steps = step_distances_m(
-        backwards_lat, backwards_lon, np.zeros(fixes.size, dtype=np.int64)
-    )  # steps[k]: from point n-1-k to point n-k
-    forward = np.concatenate([[0.0], steps[1:][::-1]])
-    cumulative[fixes] = np.cumsum(forward)
-    return cumulative
 
 
 # --- the expat pass ---------------------------------------------------------------
