@@ -238,23 +238,21 @@ def _submit(pool: ProcessPoolExecutor, worker: Worker, shared: Any, items: list[
 
 
 @dataclass
-class _Start:
-    """The first chunks sent to a new pool, beside this process's own reading."""
+class _Sent:
+    """The chunks sent to a pool and not yet back, and those it could not take."""
 
     pending: dict[Future, Chunk] = field(default_factory=dict)
     #: The chunks not sent, where the pool broke while they were sent.
     unsent: list[Chunk] = field(default_factory=list)
 
 
-def _send_first(
-    pool: ProcessPoolExecutor, worker: Worker, first: list[Chunk], start: _Start
-) -> None:
-    """Send ``first`` (the first send starts a worker, which waits for the fork server)."""
-    for i, chunk in enumerate(first):
+def _send(pool: ProcessPoolExecutor, worker: Worker, chunks: list[Chunk], sent: _Sent) -> None:
+    """Send ``chunks`` (the first send starts a worker, which waits for the fork server)."""
+    for i, chunk in enumerate(chunks):
         try:
-            start.pending[_submit(pool, worker, chunk[0], chunk[1])] = chunk
+            sent.pending[_submit(pool, worker, chunk[0], chunk[1])] = chunk
         except Exception:  # broken, or processes may not start here: see run_pool
-            start.unsent = first[i:]
+            sent.unsent = chunks[i:]
             return
 
 
@@ -279,11 +277,12 @@ def _drive(
         pool = _new_pool(workers, worker)
     except (OSError, ImportError, NotImplementedError, ValueError):
         return first  # no worker processes on this system: run_pool reads them itself
-    start = _Start()
-    sender = threading.Thread(target=_send_first, args=(pool, worker, first, start), daemon=True)
+    sent = _Sent()
+    pending = sent.pending
+    sender = threading.Thread(target=_send, args=(pool, worker, first, sent), daemon=True)
     try:
         if here is None:
-            _send_first(pool, worker, first, start)
+            _send(pool, worker, first, sent)
         else:
             sender.start()
             while sender.is_alive():
@@ -292,18 +291,10 @@ def _drive(
                     break
                 yield from _here(here, chunk)
             sender.join()
-        if start.unsent:
-            return [*start.pending.values(), *start.unsent]
-        pending = start.pending
         while True:
-            while len(pending) < 2 * workers:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    break
-                try:
-                    pending[_submit(pool, worker, chunk[0], chunk[1])] = chunk
-                except Exception:  # broken, or processes may not start here: see run_pool
-                    return [*pending.values(), chunk]
+            _send(pool, worker, list(itertools.islice(chunks, 2 * workers - len(pending))), sent)
+            if sent.unsent:
+                return [*pending.values(), *sent.unsent]
             if not pending:
                 return []
             done = {future for future in pending if future.done()}
